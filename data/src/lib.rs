@@ -1,0 +1,527 @@
+//! Result types of wasmbench, and nothing else.
+//!
+//! Every other crate produces or consumes these types; none defines its own. A run produces
+//! one [`Results`] document (serialised as versioned JSON) holding the raw samples of every
+//! (backend, workload, language) cell; [`Results::rows`] flattens it into the long format
+//! (one [`Row`] per backend × workload × mode × phase × statistic) that CSV and dashboards use.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the results document. Bump it on any change that an older reader would
+/// misread; readers refuse documents of another version with a clear error.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a backend executes WebAssembly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    /// Optimising just-in-time compiler (e.g. Cranelift).
+    Jit,
+    /// Single-pass baseline compiler (e.g. Winch, Liftoff, singlepass).
+    Baseline,
+    /// Interpreter (e.g. Pulley, wasmi, wasm3).
+    Interpreter,
+    /// Ahead-of-time compiled artifact loaded from disk.
+    Aot,
+    /// JavaScript engine isolate (V8).
+    Isolate,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Jit => "jit",
+            BackendKind::Baseline => "baseline",
+            BackendKind::Interpreter => "interpreter",
+            BackendKind::Aot => "aot",
+            BackendKind::Isolate => "isolate",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a sample was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// A fresh child process and a fresh engine per sample: nothing cached.
+    Cold,
+    /// One process, module prepared once, a fresh instance per sample.
+    Warm,
+    /// One-off steps done once per cell (e.g. AOT precompilation).
+    Once,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Cold => "cold",
+            Mode::Warm => "warm",
+            Mode::Once => "once",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What was timed or counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Creating the engine / runtime (configuration, signal handlers, threads).
+    Engine,
+    /// Ahead-of-time compilation to an artifact (AOT backends only, reported separately).
+    Precompile,
+    /// Compiling the module, or for AOT backends loading the precompiled artifact.
+    Prepare,
+    /// Creating a fresh instance with its own WASI context.
+    Instantiate,
+    /// Running `_start`.
+    Execute,
+    /// Sum of the in-process phases of one sample.
+    Total,
+    /// Wall time of a whole child process, from spawn to exit, measured by the parent.
+    Process,
+    /// Peak resident set size of a whole child process (from `wait4`), in bytes.
+    PeakRss,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Engine => "engine",
+            Phase::Precompile => "precompile",
+            Phase::Prepare => "prepare",
+            Phase::Instantiate => "instantiate",
+            Phase::Execute => "execute",
+            Phase::Total => "total",
+            Phase::Process => "process",
+            Phase::PeakRss => "peak-rss",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Unit of a measurement's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    Nanoseconds,
+    Bytes,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Nanoseconds => "ns",
+            Unit::Bytes => "bytes",
+        }
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a cell (or a single execution) failed. Shared by the runtimes, the harness and
+/// the reports so every backend fails "the same way" on the same bad input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// Not a WebAssembly module, or one that fails validation.
+    Invalid,
+    /// The module imports something the backend does not provide.
+    Unlinkable,
+    /// The guest trapped (unreachable, out-of-bounds, divide by zero, stack overflow, ...).
+    Trap,
+    /// The execution deadline passed.
+    Timeout,
+    /// A memory or output limit was hit.
+    ResourceLimit,
+    /// The backend cannot run this module or configuration.
+    Unsupported,
+    /// The guest ran but produced output or an exit code other than the expected one.
+    WrongOutput,
+    /// The measuring child process crashed or could not be run.
+    Harness,
+    /// Reading or writing a file failed.
+    Io,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Unlinkable => "unlinkable",
+            ErrorKind::Trap => "trap",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::ResourceLimit => "resource-limit",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::WrongOutput => "wrong-output",
+            ErrorKind::Harness => "harness",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Descriptive statistics of one measurement's samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub n: usize,
+    pub min: f64,
+    pub median: f64,
+    pub mean: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub stddev: f64,
+}
+
+impl Summary {
+    /// The statistics in the order the long format lists them.
+    pub fn statistics(&self) -> [(&'static str, f64); 8] {
+        [
+            ("n", self.n as f64),
+            ("min", self.min),
+            ("median", self.median),
+            ("mean", self.mean),
+            ("p90", self.p90),
+            ("p99", self.p99),
+            ("max", self.max),
+            ("stddev", self.stddev),
+        ]
+    }
+}
+
+/// All samples of one (mode, phase) of a cell, with their summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub mode: Mode,
+    pub phase: Phase,
+    pub unit: Unit,
+    pub summary: Summary,
+    /// Raw samples in the order they were taken (warm-up samples excluded).
+    pub samples: Vec<f64>,
+}
+
+/// Identity of a cell: what ran on what.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CellId {
+    pub backend: String,
+    pub workload: String,
+    pub language: String,
+}
+
+impl fmt::Display for CellId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} × {} ({})", self.backend, self.workload, self.language)
+    }
+}
+
+/// Why a cell produced no data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// The result of one (backend, workload, language) cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    #[serde(flatten)]
+    pub id: CellId,
+    pub kind: BackendKind,
+    /// Backend configuration that matters for comparison (e.g. "epoch-interruption").
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Size of the module in bytes.
+    pub module_bytes: u64,
+    /// Size of the precompiled artifact, for backends that produce one.
+    #[serde(default)]
+    pub artifact_bytes: Option<u64>,
+    /// `None` when the cell succeeded; a failed cell carries no measurements.
+    #[serde(default)]
+    pub error: Option<CellError>,
+    #[serde(default)]
+    pub measurements: Vec<Measurement>,
+}
+
+/// Where and with what a run was made.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Environment {
+    pub wasmbench_version: String,
+    pub timestamp: String,
+    pub hostname: String,
+    pub os: String,
+    pub kernel: String,
+    pub arch: String,
+    pub cpu_model: String,
+    pub cores: usize,
+    pub rustc: String,
+    pub build_profile: String,
+    /// Git commit of the checkout the run was made from, with `-dirty` if modified.
+    pub git_commit: Option<String>,
+    /// Runtime crate name → exact version, as linked into the binary.
+    pub runtime_versions: BTreeMap<String, String>,
+}
+
+/// The settings a run was made with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub cold_samples: usize,
+    pub warm_samples: usize,
+    pub warmup: usize,
+    pub deadline_ms: u64,
+    pub max_memory_bytes: u64,
+    pub max_output_bytes: u64,
+    pub backends: Vec<String>,
+    pub workloads: Vec<String>,
+}
+
+/// One run: the document written as `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub schema_version: u32,
+    pub environment: Environment,
+    pub config: RunConfig,
+    /// False while the run is in progress or when it was interrupted.
+    pub complete: bool,
+    pub cells: Vec<Cell>,
+    /// Cells that were planned but not (yet) measured.
+    #[serde(default)]
+    pub missing: Vec<CellId>,
+}
+
+/// Error reading a results document.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("not a wasmbench results document: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("results document has no `schema_version` field: not a wasmbench results file")]
+    NoVersion,
+    #[error("results document has schema version {found}; this wasmbench reads version {expected}")]
+    Version { found: u64, expected: u32 },
+}
+
+impl Results {
+    /// An empty, incomplete document for a run about to start.
+    pub fn new(environment: Environment, config: RunConfig) -> Self {
+        Results {
+            schema_version: SCHEMA_VERSION,
+            environment,
+            config,
+            complete: false,
+            cells: Vec::new(),
+            missing: Vec::new(),
+        }
+    }
+
+    /// Parse a results document, refusing other schema versions with a clear error.
+    pub fn from_json(text: &str) -> Result<Self, DataError> {
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        let found = value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or(DataError::NoVersion)?;
+        if found != u64::from(SCHEMA_VERSION) {
+            return Err(DataError::Version {
+                found,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        Ok(serde_json::from_value(value)?)
+    }
+
+    /// Flatten into long-format rows: one per cell × measurement × statistic, and one
+    /// `error` row per failed cell.
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for cell in &self.cells {
+            let base = |mode: &str, phase: &str, statistic: &str, value: Option<f64>, unit: &str| Row {
+                backend: cell.id.backend.clone(),
+                kind: cell.kind.as_str().to_string(),
+                workload: cell.id.workload.clone(),
+                language: cell.id.language.clone(),
+                mode: mode.to_string(),
+                phase: phase.to_string(),
+                statistic: statistic.to_string(),
+                value,
+                unit: unit.to_string(),
+                note: String::new(),
+            };
+            if let Some(err) = &cell.error {
+                let mut row = base("", err.kind.as_str(), "error", None, "");
+                row.note = err.message.clone();
+                rows.push(row);
+                continue;
+            }
+            rows.push(base(
+                Mode::Once.as_str(),
+                "module-size",
+                "value",
+                Some(cell.module_bytes as f64),
+                Unit::Bytes.as_str(),
+            ));
+            if let Some(bytes) = cell.artifact_bytes {
+                rows.push(base(
+                    Mode::Once.as_str(),
+                    "artifact-size",
+                    "value",
+                    Some(bytes as f64),
+                    Unit::Bytes.as_str(),
+                ));
+            }
+            for m in &cell.measurements {
+                for (statistic, value) in m.summary.statistics() {
+                    let unit = if statistic == "n" { "count" } else { m.unit.as_str() };
+                    rows.push(base(
+                        m.mode.as_str(),
+                        m.phase.as_str(),
+                        statistic,
+                        Some(value),
+                        unit,
+                    ));
+                }
+            }
+        }
+        rows
+    }
+}
+
+/// One line of the long format: `backend, kind, workload, language, mode, phase,
+/// statistic, value, unit, note`. A failed cell has statistic `error`, its error kind as
+/// phase, no value, and the error message as note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub backend: String,
+    pub kind: String,
+    pub workload: String,
+    pub language: String,
+    pub mode: String,
+    pub phase: String,
+    pub statistic: String,
+    pub value: Option<f64>,
+    pub unit: String,
+    pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(v: f64) -> Summary {
+        Summary {
+            n: 1,
+            min: v,
+            median: v,
+            mean: v,
+            p90: v,
+            p99: v,
+            max: v,
+            stddev: 0.0,
+        }
+    }
+
+    fn results() -> Results {
+        let mut r = Results::new(Environment::default(), RunConfig::default());
+        r.cells.push(Cell {
+            id: CellId {
+                backend: "b".into(),
+                workload: "w".into(),
+                language: "c".into(),
+            },
+            kind: BackendKind::Jit,
+            flags: vec![],
+            module_bytes: 100,
+            artifact_bytes: Some(300),
+            error: None,
+            measurements: vec![Measurement {
+                mode: Mode::Warm,
+                phase: Phase::Execute,
+                unit: Unit::Nanoseconds,
+                summary: summary(5.0),
+                samples: vec![5.0],
+            }],
+        });
+        r.cells.push(Cell {
+            id: CellId {
+                backend: "b".into(),
+                workload: "bad".into(),
+                language: "c".into(),
+            },
+            kind: BackendKind::Jit,
+            flags: vec![],
+            module_bytes: 10,
+            artifact_bytes: None,
+            error: Some(CellError {
+                kind: ErrorKind::Trap,
+                message: "unreachable".into(),
+            }),
+            measurements: vec![],
+        });
+        r
+    }
+
+    #[test]
+    fn rows_are_long_format() {
+        let rows = results().rows();
+        // module size + artifact size + 8 statistics + 1 error row
+        assert_eq!(rows.len(), 11);
+        let median = rows
+            .iter()
+            .find(|r| r.statistic == "median")
+            .expect("median row");
+        assert_eq!(median.mode, "warm");
+        assert_eq!(median.phase, "execute");
+        assert_eq!(median.value, Some(5.0));
+        assert_eq!(median.unit, "ns");
+        let n = rows.iter().find(|r| r.statistic == "n").expect("n row");
+        assert_eq!(n.unit, "count");
+        let err = rows.last().expect("error row");
+        assert_eq!((err.statistic.as_str(), err.phase.as_str()), ("error", "trap"));
+        assert_eq!((err.value, err.note.as_str()), (None, "unreachable"));
+    }
+
+    #[test]
+    fn json_round_trip_and_version_check() {
+        let r = results();
+        let text = serde_json::to_string(&r).expect("serialise");
+        assert_eq!(Results::from_json(&text).expect("parse"), r);
+
+        let older = text.replacen("\"schema_version\":1", "\"schema_version\":0", 1);
+        let err = Results::from_json(&older).expect_err("old version refused");
+        assert!(err.to_string().contains("schema version 0"), "{err}");
+
+        let err = Results::from_json("{\"cells\": []}").expect_err("no version");
+        assert!(matches!(err, DataError::NoVersion));
+        assert!(matches!(
+            Results::from_json("not json"),
+            Err(DataError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,162 @@
+//! Running one worker child process: send the request, collect the response, and measure
+//! the child from the outside (wall time from spawn to exit, peak RSS from `wait4`).
+//! A child that outlives its time budget is killed and reported as a timeout.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use wasmbench_data::ErrorKind;
+
+use crate::worker::{Failure, Request, Response};
+
+/// Bytes of a worker's stderr kept for error messages.
+const STDERR_KEEP: usize = 4096;
+
+/// What the parent saw of one worker process.
+#[derive(Debug)]
+pub struct ChildOutcome {
+    pub response: Result<Response, Failure>,
+    /// Spawn to exit, in nanoseconds.
+    pub wall_ns: u64,
+    /// Peak resident set size of the child, in bytes (from `wait4`'s rusage).
+    pub max_rss_bytes: Option<u64>,
+}
+
+struct Exit {
+    status: libc::c_int,
+    max_rss_kib: libc::c_long,
+    at: Instant,
+}
+
+/// Block until `pid` exits; reap it and return its status and resource usage.
+fn wait4(pid: libc::pid_t) -> std::io::Result<Exit> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `status` and `usage` are valid, writable locals for the whole call;
+        // `pid` is our own child, which no one else reaps.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            return Ok(Exit {
+                status,
+                max_rss_kib: usage.ru_maxrss,
+                at: Instant::now(),
+            });
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// Run `exe worker` with `req`, killing it after `timeout`.
+pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
+    let failed = |kind, message: String| ChildOutcome {
+        response: Err(Failure { kind, message }),
+        wall_ns: 0,
+        max_rss_bytes: None,
+    };
+    let payload = match serde_json::to_vec(req) {
+        Ok(p) => p,
+        Err(e) => return failed(ErrorKind::Harness, format!("encoding worker request: {e}")),
+    };
+    let start = Instant::now();
+    let mut child = match Command::new(exe)
+        .arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return failed(
+                ErrorKind::Harness,
+                format!("spawning worker {}: {e}", exe.display()),
+            )
+        }
+    };
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(wait4(pid));
+    });
+    let stdout = child.stdout.take().map(|mut out| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        })
+    });
+    let stderr = child.stderr.take().map(|err| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.take(STDERR_KEEP as u64).read_to_end(&mut buf);
+            buf
+        })
+    });
+    if let Some(mut stdin) = child.stdin.take() {
+        // A worker that dies before reading its request shows up in its exit status.
+        let _ = stdin.write_all(&payload);
+    }
+
+    let (exit, timed_out) = match rx.recv_timeout(timeout) {
+        Ok(exit) => (exit, false),
+        Err(_) => {
+            // SAFETY: plain syscall; `pid` has not been reaped yet (the waiter has not
+            // returned), so it still names our child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+            (rx.recv().unwrap_or_else(|_| Err(std::io::Error::other("waiter vanished"))), true)
+        }
+    };
+    let stdout = stdout.and_then(|h| h.join().ok()).unwrap_or_default();
+    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    let stderr_text = String::from_utf8_lossy(&stderr).trim().to_string();
+
+    let exit = match exit {
+        Ok(exit) => exit,
+        Err(e) => return failed(ErrorKind::Harness, format!("waiting for worker: {e}")),
+    };
+    let wall_ns = u64::try_from(exit.at.duration_since(start).as_nanos()).unwrap_or(u64::MAX);
+    let max_rss_bytes = u64::try_from(exit.max_rss_kib).ok().map(|k| k * 1024);
+    let outcome = |response| ChildOutcome {
+        response,
+        wall_ns,
+        max_rss_bytes,
+    };
+    if timed_out {
+        return outcome(Err(Failure {
+            kind: ErrorKind::Timeout,
+            message: format!(
+                "worker killed after {:.1} s without finishing (deadline not honoured in time)",
+                timeout.as_secs_f64()
+            ),
+        }));
+    }
+    if libc::WIFSIGNALED(exit.status) {
+        return outcome(Err(Failure {
+            kind: ErrorKind::Harness,
+            message: format!(
+                "worker crashed with signal {}; stderr: {stderr_text}",
+                libc::WTERMSIG(exit.status)
+            ),
+        }));
+    }
+    match serde_json::from_slice::<Response>(&stdout) {
+        Ok(r) => outcome(Ok(r)),
+        Err(e) => outcome(Err(Failure {
+            kind: ErrorKind::Harness,
+            message: format!(
+                "worker exited with status {} and no valid response ({e}); stderr: {stderr_text}",
+                libc::WEXITSTATUS(exit.status)
+            ),
+        })),
+    }
+}

@@ -1,0 +1,255 @@
+//! `wasmbench`: measure what it costs to run serverless functions on WebAssembly.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use wasmbench::manifest::{default_manifest_path, Manifest};
+use wasmbench::run::{CellPlan, Settings};
+use wasmbench::{environment, run, worker};
+use wasmbench_runtimes::{BackendId, Limits};
+
+#[derive(Parser)]
+#[command(name = "wasmbench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Measure every (backend, workload) cell and write results.csv and results.json.
+    Run(RunArgs),
+    /// List the backends (with their kind) and the workloads (with their languages).
+    List {
+        /// Workload manifest [default: workloads/manifest.toml]
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
+    /// Internal: the measuring child process (reads a JSON request on stdin).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Backends to run, comma-separated [default: all compiled in]
+    #[arg(long, short, value_delimiter = ',')]
+    backend: Vec<String>,
+    /// Workloads to run, comma-separated [default: all in the manifest]
+    #[arg(long, short, value_delimiter = ',')]
+    workload: Vec<String>,
+    /// Source languages to run, comma-separated [default: all]
+    #[arg(long, value_delimiter = ',')]
+    language: Vec<String>,
+    /// Warm samples per cell (fresh instance each, one process)
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Cold samples per cell (fresh process and engine each)
+    #[arg(long)]
+    cold_samples: Option<usize>,
+    /// Warm-up executions discarded before the warm samples
+    #[arg(long)]
+    warmup: Option<usize>,
+    /// Few samples: a smoke run that still verifies every output
+    #[arg(long)]
+    quick: bool,
+    /// Execution deadline per `_start` call, in seconds
+    #[arg(long, default_value_t = 10.0)]
+    deadline: f64,
+    /// Largest linear memory an instance may have, in MiB
+    #[arg(long, default_value_t = 1024)]
+    max_memory_mib: u64,
+    /// Captured stdout/stderr cap per instance, in KiB
+    #[arg(long, default_value_t = 1024)]
+    max_output_kib: u64,
+    /// Output folder for results.csv and results.json
+    #[arg(long, short, default_value = "results/latest")]
+    output: PathBuf,
+    /// Workload manifest [default: workloads/manifest.toml]
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+}
+
+fn main() {
+    if let Err(e) = real_main() {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+fn real_main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Worker => serve_worker(),
+        Command::List { manifest } => list(&load_manifest(manifest.as_deref())?),
+        Command::Run(args) => run_cmd(args),
+    }
+}
+
+fn load_manifest(path: Option<&Path>) -> Result<Manifest> {
+    let path = path.map(Path::to_path_buf).unwrap_or_else(default_manifest_path);
+    Ok(Manifest::load(&path)?)
+}
+
+fn serve_worker() -> Result<()> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .context("reading the worker request from stdin")?;
+    let request: worker::Request =
+        serde_json::from_slice(&input).context("parsing the worker request")?;
+    let response = worker::serve(&request);
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer(&mut stdout, &response).context("writing the worker response")?;
+    stdout.flush().context("writing the worker response")?;
+    Ok(())
+}
+
+fn list(manifest: &Manifest) -> Result<()> {
+    println!("Backends:");
+    println!("  {:<20} {:<12} {:<10} {:<10} about", "name", "kind", "runtime", "built in");
+    for &b in BackendId::ALL {
+        let built = if b.is_available() {
+            "yes".to_string()
+        } else {
+            format!("no ({})", b.feature())
+        };
+        println!(
+            "  {:<20} {:<12} {:<10} {:<10} {}",
+            b.name(),
+            b.kind().as_str(),
+            format!("{} {}", b.family(), b.runtime_version()),
+            built,
+            b.about()
+        );
+    }
+    println!("\nWorkloads ({}):", manifest.path.display());
+    println!("  {:<12} {:<11} {:<16} description", "name", "shape", "languages");
+    for w in &manifest.workloads {
+        let langs: Vec<&str> = w.modules.iter().map(|m| m.language.as_str()).collect();
+        println!(
+            "  {:<12} {:<11} {:<16} {}",
+            w.name,
+            w.shape,
+            langs.join(","),
+            w.description
+        );
+    }
+    Ok(())
+}
+
+fn run_cmd(args: RunArgs) -> Result<()> {
+    let manifest = load_manifest(args.manifest.as_deref())?;
+    let plan = plan(&args, &manifest)?;
+    if !(args.deadline.is_finite() && args.deadline > 0.0) {
+        bail!("--deadline must be a positive number of seconds, got {}", args.deadline);
+    }
+    let (cold, warm, warmup) = if args.quick { (3, 5, 1) } else { (10, 30, 3) };
+    let settings = Settings {
+        cold_samples: args.cold_samples.unwrap_or(cold),
+        warm_samples: args.samples.unwrap_or(warm),
+        warmup: args.warmup.unwrap_or(warmup),
+        limits: Limits {
+            deadline: Duration::from_secs_f64(args.deadline),
+            max_memory_bytes: args.max_memory_mib.saturating_mul(1 << 20),
+            max_output_bytes: usize::try_from(args.max_output_kib.saturating_mul(1024))
+                .context("--max-output-kib is too large")?,
+        },
+        worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
+    };
+    if settings.cold_samples + settings.warm_samples == 0 {
+        bail!("nothing to measure: --samples and --cold-samples are both 0");
+    }
+    let checkout = manifest.path.parent().unwrap_or(Path::new("."));
+    let env = environment::collect(checkout);
+    let exporters = wasmbench_report::default_exporters();
+    let out = args.output.clone();
+    eprintln!(
+        "wasmbench: {} cells ({} cold + {} warm samples each) → {}",
+        plan.len(),
+        settings.cold_samples,
+        settings.warm_samples,
+        out.display()
+    );
+    let results = run::run(&plan, &settings, env, &mut |results| {
+        wasmbench_report::write_all(results, &out, &exporters)
+            .with_context(|| format!("writing results to {}", out.display()))?;
+        Ok(())
+    })?;
+    print!("{}", wasmbench_report::table::summary_table(&results));
+    let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
+    eprintln!(
+        "wasmbench: wrote {} and {}",
+        out.join("results.csv").display(),
+        out.join("results.json").display()
+    );
+    if failed > 0 {
+        eprintln!("wasmbench: {failed} of {} cells failed (see the status column)", results.cells.len());
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// The cells to measure: chosen backends × chosen workloads × chosen languages, in
+/// workload-major order.
+fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
+    let backends: Vec<BackendId> = if args.backend.is_empty() {
+        BackendId::available()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.backend {
+            let id: BackendId = name.parse()?;
+            if !id.is_available() {
+                bail!(
+                    "backend `{id}` is not compiled into this binary; rebuild with feature `{}`",
+                    id.feature()
+                );
+            }
+            if !chosen.contains(&id) {
+                chosen.push(id);
+            }
+        }
+        chosen
+    };
+    if backends.is_empty() {
+        bail!("this binary has no backend compiled in");
+    }
+    let workloads: Vec<_> = if args.workload.is_empty() {
+        manifest.workloads.iter().collect()
+    } else {
+        args.workload
+            .iter()
+            .map(|name| {
+                manifest.workload(name).with_context(|| {
+                    format!(
+                        "unknown workload `{name}` in {}; known: {}",
+                        manifest.path.display(),
+                        manifest.names()
+                    )
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut plan = Vec::new();
+    for w in workloads {
+        for m in &w.modules {
+            if !args.language.is_empty() && !args.language.contains(&m.language) {
+                continue;
+            }
+            for &backend in &backends {
+                plan.push(CellPlan {
+                    backend,
+                    workload: w.clone(),
+                    module: m.clone(),
+                });
+            }
+        }
+    }
+    if plan.is_empty() {
+        bail!("no cell matches the chosen workloads and languages");
+    }
+    Ok(plan)
+}

@@ -1,0 +1,289 @@
+//! Measurement: the (backend × workload × language) matrix, each cell measured in worker
+//! child processes, verified, summarised and written out after every cell.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use wasmbench_data::{
+    BackendKind, Cell, CellError, CellId, Environment, Measurement, Mode, Phase,
+    Results, RunConfig, Unit,
+};
+use wasmbench_runtimes::{BackendId, Limits};
+
+use crate::child::{run_worker, ChildOutcome};
+use crate::manifest::{Workload, WorkloadModule};
+use crate::stats::summarize;
+use crate::worker::{read_module, Failure, PhaseTimes, Request, Response, Task};
+
+/// Time a worker gets beyond its executions' deadlines (compilation, start-up).
+const WORKER_GRACE: Duration = Duration::from_secs(60);
+
+/// How many samples, under which limits.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub cold_samples: usize,
+    pub warm_samples: usize,
+    pub warmup: usize,
+    pub limits: Limits,
+    /// The `wasmbench` executable that serves as worker.
+    pub worker_exe: PathBuf,
+}
+
+/// One cell to measure.
+#[derive(Debug, Clone)]
+pub struct CellPlan {
+    pub backend: BackendId,
+    pub workload: Workload,
+    pub module: WorkloadModule,
+}
+
+impl CellPlan {
+    pub fn id(&self) -> CellId {
+        CellId {
+            backend: self.backend.name().to_string(),
+            workload: self.workload.name.clone(),
+            language: self.module.language.clone(),
+        }
+    }
+}
+
+/// Called after every finished cell with the results so far (to write them out).
+pub type Checkpoint<'a> = dyn FnMut(&Results) -> anyhow::Result<()> + 'a;
+
+/// Measure every planned cell in order. Failed cells are recorded with their error and
+/// the run goes on; `checkpoint` sees the document after each cell.
+pub fn run(
+    plan: &[CellPlan],
+    settings: &Settings,
+    environment: Environment,
+    checkpoint: &mut Checkpoint<'_>,
+) -> anyhow::Result<Results> {
+    let config = RunConfig {
+        cold_samples: settings.cold_samples,
+        warm_samples: settings.warm_samples,
+        warmup: settings.warmup,
+        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        max_memory_bytes: settings.limits.max_memory_bytes,
+        max_output_bytes: settings.limits.max_output_bytes as u64,
+        backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
+        workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
+    };
+    let mut results = Results::new(environment, config);
+    results.missing = plan.iter().map(CellPlan::id).collect();
+    checkpoint(&results)?;
+
+    let artifacts = tempfile::tempdir()?;
+    let progress = progress_bar(plan, settings);
+    for (i, cell) in plan.iter().enumerate() {
+        progress.set_message(cell.id().to_string());
+        let artifact = artifacts.path().join(format!("cell{i}.artifact"));
+        let measured = measure_cell(cell, settings, &artifact, &progress);
+        if let Some(err) = &measured.error {
+            progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
+        }
+        results.missing.retain(|id| *id != measured.id);
+        results.cells.push(measured);
+        checkpoint(&results)?;
+    }
+    progress.finish_and_clear();
+    results.complete = true;
+    checkpoint(&results)?;
+    Ok(results)
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+fn progress_bar(plan: &[CellPlan], settings: &Settings) -> ProgressBar {
+    let steps = plan.len() as u64 * (settings.cold_samples as u64 + 1);
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Samples of one (mode, phase), collected while measuring.
+struct Series {
+    mode: Mode,
+    phase: Phase,
+    unit: Unit,
+    values: Vec<f64>,
+}
+
+fn measure_cell(
+    cell: &CellPlan,
+    settings: &Settings,
+    artifact: &Path,
+    progress: &ProgressBar,
+) -> Cell {
+    let mut out = Cell {
+        id: cell.id(),
+        kind: cell.backend.kind(),
+        flags: Vec::new(),
+        module_bytes: 0,
+        artifact_bytes: None,
+        error: None,
+        measurements: Vec::new(),
+    };
+    match measure_series(cell, settings, artifact, progress, &mut out) {
+        Ok(series) => {
+            for s in series {
+                let Some(summary) = summarize(&s.values) else {
+                    continue;
+                };
+                out.measurements.push(Measurement {
+                    mode: s.mode,
+                    phase: s.phase,
+                    unit: s.unit,
+                    summary,
+                    samples: s.values,
+                });
+            }
+        }
+        Err(f) => {
+            out.error = Some(CellError {
+                kind: f.kind,
+                message: f.message,
+            });
+        }
+    }
+    out
+}
+
+fn measure_series(
+    cell: &CellPlan,
+    settings: &Settings,
+    artifact: &Path,
+    progress: &ProgressBar,
+    out: &mut Cell,
+) -> Result<Vec<Series>, Failure> {
+    // Read (and for .wat, assemble) once here to fail early with a clear error.
+    out.module_bytes = read_module(&cell.module.wasm)?.len() as u64;
+    let deadline = settings.limits.deadline;
+    let mut request = Request {
+        task: Task::Cold,
+        backend: cell.backend.name().to_string(),
+        module: cell.module.wasm.clone(),
+        artifact: None,
+        env: cell.workload.env.clone(),
+        args: cell.workload.args.clone(),
+        stdin: cell.workload.stdin.clone(),
+        expected_stdout: cell.workload.expected_stdout.clone(),
+        expected_exit: cell.workload.expected_exit,
+        samples: 1,
+        warmup: 0,
+        deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+        max_memory_bytes: settings.limits.max_memory_bytes,
+        max_output_bytes: settings.limits.max_output_bytes as u64,
+    };
+    let mut series = Vec::new();
+    let mut push = |mode, phase, unit, value: Option<u64>| {
+        let Some(value) = value else { return };
+        match series
+            .iter_mut()
+            .find(|s: &&mut Series| s.mode == mode && s.phase == phase && s.unit == unit)
+        {
+            Some(s) => s.values.push(value as f64),
+            None => series.push(Series {
+                mode,
+                phase,
+                unit,
+                values: vec![value as f64],
+            }),
+        }
+    };
+
+    if cell.backend.kind() == BackendKind::Aot {
+        request.task = Task::Precompile;
+        request.artifact = Some(artifact.to_path_buf());
+        let (mut samples, outcome) = ask(settings, &request, WORKER_GRACE)?;
+        out.artifact_bytes = outcome.artifact_bytes;
+        if let Some(s) = samples.pop() {
+            push(Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
+        }
+    }
+
+    request.task = Task::Cold;
+    for _ in 0..settings.cold_samples {
+        let (samples, outcome) = ask(settings, &request, deadline + WORKER_GRACE)?;
+        out.flags = outcome.flags;
+        for s in samples {
+            push(Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
+            push(Mode::Cold, Phase::Prepare, Unit::Nanoseconds, s.prepare);
+            push(Mode::Cold, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
+            push(Mode::Cold, Phase::Execute, Unit::Nanoseconds, s.execute);
+            push(Mode::Cold, Phase::Total, Unit::Nanoseconds, total(&s));
+        }
+        push(Mode::Cold, Phase::Process, Unit::Nanoseconds, Some(outcome.wall_ns));
+        push(Mode::Cold, Phase::PeakRss, Unit::Bytes, outcome.max_rss_bytes);
+        progress.inc(1);
+    }
+
+    if settings.warm_samples > 0 {
+        request.task = Task::Warm;
+        request.samples = settings.warm_samples;
+        request.warmup = settings.warmup;
+        let runs = (settings.warm_samples + settings.warmup) as u32;
+        let (samples, outcome) = ask(settings, &request, deadline * runs + WORKER_GRACE)?;
+        out.flags = outcome.flags;
+        for s in samples {
+            push(Mode::Warm, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
+            push(Mode::Warm, Phase::Execute, Unit::Nanoseconds, s.execute);
+            push(Mode::Warm, Phase::Total, Unit::Nanoseconds, total(&s));
+        }
+    }
+    progress.inc(1);
+    Ok(series)
+}
+
+fn total(s: &PhaseTimes) -> Option<u64> {
+    let parts = [s.engine, s.prepare, s.instantiate, s.execute];
+    Some(parts.iter().flatten().sum())
+}
+
+/// What a successful worker said, besides its samples.
+struct OutcomeInfo {
+    flags: Vec<String>,
+    artifact_bytes: Option<u64>,
+    wall_ns: u64,
+    max_rss_bytes: Option<u64>,
+}
+
+fn ask(
+    settings: &Settings,
+    request: &Request,
+    timeout: Duration,
+) -> Result<(Vec<PhaseTimes>, OutcomeInfo), Failure> {
+    let ChildOutcome {
+        response,
+        wall_ns,
+        max_rss_bytes,
+    } = run_worker(&settings.worker_exe, request, timeout);
+    match response? {
+        Response::Ok {
+            flags,
+            samples,
+            artifact_bytes,
+        } => Ok((
+            samples,
+            OutcomeInfo {
+                flags,
+                artifact_bytes,
+                wall_ns,
+                max_rss_bytes,
+            },
+        )),
+        Response::Failed { kind, message } => Err(Failure { kind, message }),
+    }
+}

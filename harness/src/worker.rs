@@ -1,0 +1,340 @@
+//! The measuring child process (`wasmbench worker`).
+//!
+//! The harness never runs a guest in its own process: it spawns `wasmbench worker`, sends
+//! one [`Request`] as JSON on its stdin and reads one [`Response`] as JSON from its stdout.
+//! A cold sample is a fresh worker (fresh process, fresh engine, nothing cached); a warm
+//! series is one worker that prepares once and instantiates + executes many times. A worker
+//! that crashes or hangs costs one cell, never the run.
+//!
+//! All timing happens here, around each phase call, with the monotonic clock.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use wasmbench_data::ErrorKind;
+use wasmbench_runtimes::{
+    Backend, BackendId, Execution, Limits, ModuleCode, PreparedModule, RuntimeError, WasiInput,
+};
+
+/// What a worker is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Task {
+    /// Compile the module to an artifact at `artifact` (AOT backends).
+    Precompile,
+    /// Engine, prepare, instantiate and execute once each.
+    Cold,
+    /// Prepare once, then `warmup` + `samples` × (instantiate, execute).
+    Warm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub task: Task,
+    pub backend: String,
+    /// The module: `.wasm`, or `.wat` text (converted before any timing).
+    pub module: PathBuf,
+    /// AOT: where `precompile` writes the artifact and `prepare` loads it from.
+    pub artifact: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+    pub stdin: Option<PathBuf>,
+    pub expected_stdout: PathBuf,
+    pub expected_exit: i32,
+    pub samples: usize,
+    pub warmup: usize,
+    pub deadline_ms: u64,
+    pub max_memory_bytes: u64,
+    pub max_output_bytes: u64,
+}
+
+/// Nanoseconds spent in each phase of one sample; absent phases were not run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTimes {
+    pub engine: Option<u64>,
+    pub precompile: Option<u64>,
+    pub prepare: Option<u64>,
+    pub instantiate: Option<u64>,
+    pub execute: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Response {
+    Ok {
+        flags: Vec<String>,
+        samples: Vec<PhaseTimes>,
+        artifact_bytes: Option<u64>,
+    },
+    Failed {
+        kind: ErrorKind,
+        message: String,
+    },
+}
+
+/// A failure inside the worker, before or while measuring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl From<RuntimeError> for Failure {
+    fn from(e: RuntimeError) -> Self {
+        Failure {
+            kind: e.kind,
+            message: e.message,
+        }
+    }
+}
+
+fn io_failure(what: &str, path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure {
+        kind: ErrorKind::Io,
+        message: format!("{what} {}: {e}", path.display()),
+    }
+}
+
+/// Read a module, converting WebAssembly text to binary.
+pub fn read_module(path: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| io_failure("reading module", path, e))?;
+    if path.extension().is_some_and(|e| e == "wat") {
+        return wat::parse_bytes(&bytes)
+            .map(|b| b.into_owned())
+            .map_err(|e| Failure {
+                kind: ErrorKind::Invalid,
+                message: format!("{}: {e}", path.display()),
+            });
+    }
+    Ok(bytes)
+}
+
+/// Check one execution against the expected stdout and exit code.
+pub fn verify(exec: &Execution, expected_stdout: &[u8], expected_exit: i32) -> Result<(), Failure> {
+    if exec.exit_code != expected_exit {
+        return Err(Failure {
+            kind: ErrorKind::WrongOutput,
+            message: format!(
+                "exit code {} (expected {expected_exit}); stderr: {}",
+                exec.exit_code,
+                excerpt(&exec.stderr, 0)
+            ),
+        });
+    }
+    if exec.stdout != expected_stdout {
+        let at = exec
+            .stdout
+            .iter()
+            .zip(expected_stdout)
+            .position(|(a, b)| a != b)
+            .unwrap_or(exec.stdout.len().min(expected_stdout.len()));
+        return Err(Failure {
+            kind: ErrorKind::WrongOutput,
+            message: format!(
+                "stdout differs from the expected output at byte {at} \
+                 (got {} bytes, expected {}): got {} where {} was expected",
+                exec.stdout.len(),
+                expected_stdout.len(),
+                excerpt(&exec.stdout, at),
+                excerpt(expected_stdout, at),
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Up to 60 bytes of `bytes` from `at`, escaped and quoted.
+fn excerpt(bytes: &[u8], at: usize) -> String {
+    let start = at.min(bytes.len());
+    let end = (start + 60).min(bytes.len());
+    let text: String = bytes[start..end].escape_ascii().to_string();
+    let more = if end < bytes.len() { "…" } else { "" };
+    format!("\"{text}\"{more}")
+}
+
+fn elapsed_ns(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Time `f`, returning its value and the nanoseconds it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let start = Instant::now();
+    let value = f();
+    (value, elapsed_ns(start))
+}
+
+/// Run one request in this process.
+pub fn serve(req: &Request) -> Response {
+    match serve_inner(req) {
+        Ok(resp) => resp,
+        Err(f) => Response::Failed {
+            kind: f.kind,
+            message: f.message,
+        },
+    }
+}
+
+fn serve_inner(req: &Request) -> Result<Response, Failure> {
+    let id: BackendId = req.backend.parse().map_err(|e: wasmbench_runtimes::UnknownBackend| {
+        Failure {
+            kind: ErrorKind::Unsupported,
+            message: e.to_string(),
+        }
+    })?;
+    let limits = Limits {
+        deadline: Duration::from_millis(req.deadline_ms),
+        max_memory_bytes: req.max_memory_bytes,
+        max_output_bytes: usize::try_from(req.max_output_bytes).unwrap_or(usize::MAX),
+    };
+    // Everything read from disk is read before the clock starts.
+    let wasm = read_module(&req.module)?;
+    let input = WasiInput {
+        args: req.args.clone(),
+        env: req.env.clone(),
+        stdin: match &req.stdin {
+            Some(p) => std::fs::read(p).map_err(|e| io_failure("reading stdin file", p, e))?,
+            None => Vec::new(),
+        },
+    };
+    let expected = std::fs::read(&req.expected_stdout)
+        .map_err(|e| io_failure("reading expected stdout", &req.expected_stdout, e))?;
+
+    let (backend, engine_ns) = timed(|| id.create(&limits));
+    let backend = backend?;
+    let flags = backend.flags();
+
+    match req.task {
+        Task::Precompile => {
+            let path = artifact_path(req)?;
+            let (artifact, ns) = timed(|| backend.precompile(&wasm));
+            let artifact = artifact?.ok_or_else(|| Failure {
+                kind: ErrorKind::Unsupported,
+                message: format!("{id} does not precompile modules"),
+            })?;
+            std::fs::write(path, &artifact).map_err(|e| io_failure("writing artifact", path, e))?;
+            Ok(Response::Ok {
+                flags,
+                samples: vec![PhaseTimes {
+                    precompile: Some(ns),
+                    ..PhaseTimes::default()
+                }],
+                artifact_bytes: Some(artifact.len() as u64),
+            })
+        }
+        Task::Cold => {
+            let (module, prepare_ns) = prepare(backend.as_ref(), req, &wasm)?;
+            let (exec, instantiate_ns, execute_ns) = run_instance(module.as_ref(), &input)?;
+            verify(&exec, &expected, req.expected_exit)?;
+            Ok(Response::Ok {
+                flags,
+                samples: vec![PhaseTimes {
+                    engine: Some(engine_ns),
+                    prepare: Some(prepare_ns),
+                    instantiate: Some(instantiate_ns),
+                    execute: Some(execute_ns),
+                    precompile: None,
+                }],
+                artifact_bytes: None,
+            })
+        }
+        Task::Warm => {
+            let (module, _) = prepare(backend.as_ref(), req, &wasm)?;
+            let mut samples = Vec::with_capacity(req.samples);
+            for i in 0..req.warmup + req.samples {
+                let (exec, instantiate_ns, execute_ns) = run_instance(module.as_ref(), &input)?;
+                // Every sample is verified, warm-up included: a wrong answer is never data.
+                verify(&exec, &expected, req.expected_exit)?;
+                if i >= req.warmup {
+                    samples.push(PhaseTimes {
+                        instantiate: Some(instantiate_ns),
+                        execute: Some(execute_ns),
+                        ..PhaseTimes::default()
+                    });
+                }
+            }
+            Ok(Response::Ok {
+                flags,
+                samples,
+                artifact_bytes: None,
+            })
+        }
+    }
+}
+
+fn artifact_path(req: &Request) -> Result<&Path, Failure> {
+    req.artifact.as_deref().ok_or_else(|| Failure {
+        kind: ErrorKind::Harness,
+        message: "request has no artifact path".into(),
+    })
+}
+
+fn prepare(
+    backend: &dyn Backend,
+    req: &Request,
+    wasm: &[u8],
+) -> Result<(Box<dyn PreparedModule>, u64), Failure> {
+    let code = match &req.artifact {
+        Some(path) => ModuleCode::Artifact(path),
+        None => ModuleCode::Wasm(wasm),
+    };
+    let (module, ns) = timed(|| backend.prepare(code));
+    Ok((module?, ns))
+}
+
+fn run_instance(
+    module: &dyn PreparedModule,
+    input: &WasiInput,
+) -> Result<(Execution, u64, u64), Failure> {
+    let (instance, instantiate_ns) = timed(|| module.instantiate(input));
+    let (exec, execute_ns) = timed(|| instance.and_then(|i| i.execute()));
+    Ok((exec?, instantiate_ns, execute_ns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(stdout: &[u8], exit_code: i32) -> Execution {
+        Execution {
+            exit_code,
+            stdout: stdout.to_vec(),
+            stderr: b"oops".to_vec(),
+        }
+    }
+
+    #[test]
+    fn verify_accepts_exact_output_only() {
+        assert!(verify(&exec(b"42\n", 0), b"42\n", 0).is_ok());
+        let f = verify(&exec(b"43\n", 0), b"42\n", 0).expect_err("differs");
+        assert_eq!(f.kind, ErrorKind::WrongOutput);
+        assert!(f.message.contains("at byte 1"), "{}", f.message);
+        let f = verify(&exec(b"42", 0), b"42\n", 0).expect_err("shorter");
+        assert!(f.message.contains("got 2 bytes, expected 3"), "{}", f.message);
+        let f = verify(&exec(b"42\n", 3), b"42\n", 0).expect_err("exit code");
+        assert!(f.message.contains("exit code 3 (expected 0)"), "{}", f.message);
+        assert!(f.message.contains("oops"), "{}", f.message);
+    }
+
+    #[test]
+    fn requests_round_trip_as_json() {
+        let req = Request {
+            task: Task::Warm,
+            backend: "wasmtime-cranelift".into(),
+            module: "m.wasm".into(),
+            artifact: None,
+            env: vec![("INPUT".into(), "1".into())],
+            args: vec![],
+            stdin: None,
+            expected_stdout: "e".into(),
+            expected_exit: 0,
+            samples: 3,
+            warmup: 1,
+            deadline_ms: 100,
+            max_memory_bytes: 1,
+            max_output_bytes: 1,
+        };
+        let text = serde_json::to_string(&req).expect("json");
+        assert_eq!(serde_json::from_str::<Request>(&text).expect("parse"), req);
+    }
+}

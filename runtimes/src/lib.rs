@@ -1,0 +1,155 @@
+//! The adapter layer: one safe trait family, one implementation per WebAssembly backend.
+//!
+//! Every backend runs the same WASI preview1 command module (`_start`, input from env vars
+//! and stdin, output on stdout) through three separately callable phases, so that the
+//! harness — never the backend — times each of them:
+//!
+//! 1. [`Backend::prepare`]: compile the module (or, for AOT backends, load the artifact
+//!    that [`Backend::precompile`] produced earlier);
+//! 2. [`PreparedModule::instantiate`]: a fresh instance with its own WASI context;
+//! 3. [`Instance::execute`]: run `_start` and collect exit code, stdout and stderr.
+//!
+//! Backends are picked by name through [`BackendId`]; each family lives in its own file
+//! behind a cargo feature.
+
+use std::path::Path;
+use std::time::Duration;
+
+pub use wasmbench_data::{BackendKind, ErrorKind};
+
+mod registry;
+#[cfg(feature = "wasmtime")]
+mod wasmtime;
+
+pub use registry::{BackendId, UnknownBackend};
+
+/// Limits every backend honours (or refuses to run with, saying so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock deadline of one `execute` call.
+    pub deadline: Duration,
+    /// Largest linear memory an instance may grow to, in bytes.
+    pub max_memory_bytes: u64,
+    /// Bytes of stdout (and, separately, stderr) kept; writing more fails the execution
+    /// with [`ErrorKind::ResourceLimit`].
+    pub max_output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline: Duration::from_secs(10),
+            max_memory_bytes: 1 << 30,
+            max_output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// The per-instance WASI context: what the guest sees as its environment and stdin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WasiInput {
+    /// Program arguments; `argv[0]` is added by the backend.
+    pub args: Vec<String>,
+    /// Environment variables, in order.
+    pub env: Vec<(String, String)>,
+    /// The whole of stdin.
+    pub stdin: Vec<u8>,
+}
+
+/// What one execution of `_start` produced. A non-zero exit code (from `proc_exit`) is a
+/// result, not an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Execution {
+    pub exit_code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Where a module's code comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum ModuleCode<'a> {
+    /// WebAssembly binary to compile.
+    Wasm(&'a [u8]),
+    /// An artifact written by [`Backend::precompile`] of the same backend.
+    Artifact(&'a Path),
+}
+
+/// Error from a backend, classified by [`ErrorKind`] and carrying the runtime's own message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{backend}: {kind}: {message}")]
+pub struct RuntimeError {
+    pub backend: BackendId,
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl RuntimeError {
+    pub fn new(backend: BackendId, kind: ErrorKind, message: impl Into<String>) -> Self {
+        RuntimeError {
+            backend,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = RuntimeError> = std::result::Result<T, E>;
+
+/// An engine of one backend, configured with its [`Limits`]. Creating it is the
+/// "engine" phase of a cold start.
+pub trait Backend {
+    fn id(&self) -> BackendId;
+
+    /// Configuration flags that matter when comparing numbers (e.g. `epoch-interruption`).
+    fn flags(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// AOT backends compile `wasm` into an artifact that [`ModuleCode::Artifact`] loads
+    /// later; other backends return `Ok(None)`.
+    fn precompile(&self, wasm: &[u8]) -> Result<Option<Vec<u8>>> {
+        let _ = wasm;
+        Ok(None)
+    }
+
+    /// Compile (or load) a module and resolve its imports.
+    fn prepare(&self, code: ModuleCode<'_>) -> Result<Box<dyn PreparedModule>>;
+}
+
+/// A compiled module, ready to be instantiated any number of times.
+pub trait PreparedModule {
+    /// A fresh instance with its own WASI context built from `input`.
+    fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>>;
+}
+
+/// A live instance whose `_start` has not run yet.
+pub trait Instance {
+    /// Run `_start` under the backend's deadline and collect the output.
+    fn execute(self: Box<Self>) -> Result<Execution>;
+}
+
+/// Compile, instantiate and execute in one go: the convenience path for tools and tests
+/// that do not time phases.
+pub fn run_once(backend: &dyn Backend, wasm: &[u8], input: &WasiInput) -> Result<Execution> {
+    let io_error = |what: &str, e: std::io::Error| {
+        RuntimeError::new(backend.id(), ErrorKind::Io, format!("{what}: {e}"))
+    };
+    let module = match backend.precompile(wasm)? {
+        None => backend.prepare(ModuleCode::Wasm(wasm))?,
+        Some(artifact) => {
+            let dir = tempfile::tempdir().map_err(|e| io_error("creating a temporary folder", e))?;
+            let path = dir.path().join("module.artifact");
+            std::fs::write(&path, artifact).map_err(|e| io_error("writing the artifact", e))?;
+            backend.prepare(ModuleCode::Artifact(&path))?
+        }
+    };
+    module.instantiate(input)?.execute()
+}
+
+/// Runtime crate → exact version, for every runtime family compiled into this binary.
+pub fn runtime_versions() -> std::collections::BTreeMap<String, String> {
+    BackendId::available()
+        .into_iter()
+        .map(|b| (b.family().to_string(), b.runtime_version().to_string()))
+        .collect()
+}

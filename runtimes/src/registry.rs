@@ -1,0 +1,169 @@
+//! The backend registry: every backend by name, with its kind and runtime version.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{Backend, BackendKind, Limits, Result};
+
+macro_rules! backends {
+    ($( $variant:ident => $name:literal, $kind:ident, $family:literal, $feature:literal, $about:literal; )*) => {
+        /// A backend: a runtime family in one execution mode, named `family-mode`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum BackendId {
+            $( #[doc = $about] $variant, )*
+        }
+
+        impl BackendId {
+            /// Every backend wasmbench knows, compiled into this binary or not.
+            pub const ALL: &'static [BackendId] = &[$(BackendId::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(BackendId::$variant => $name,)* }
+            }
+
+            pub fn kind(self) -> BackendKind {
+                match self { $(BackendId::$variant => BackendKind::$kind,)* }
+            }
+
+            /// The runtime crate this backend is built on.
+            pub fn family(self) -> &'static str {
+                match self { $(BackendId::$variant => $family,)* }
+            }
+
+            /// The cargo feature of `wasmbench-runtimes` that compiles this backend in.
+            pub fn feature(self) -> &'static str {
+                match self { $(BackendId::$variant => $feature,)* }
+            }
+
+            /// One line on what this backend is.
+            pub fn about(self) -> &'static str {
+                match self { $(BackendId::$variant => $about,)* }
+            }
+        }
+    };
+}
+
+backends! {
+    WasmtimeCranelift => "wasmtime-cranelift", Jit, "wasmtime", "wasmtime",
+        "Wasmtime with the Cranelift optimising compiler";
+    WasmtimeWinch => "wasmtime-winch", Baseline, "wasmtime", "wasmtime",
+        "Wasmtime with the Winch single-pass baseline compiler";
+    WasmtimePulley => "wasmtime-pulley", Interpreter, "wasmtime", "wasmtime",
+        "Wasmtime compiling to Pulley bytecode, run by its portable interpreter";
+    WasmtimeAot => "wasmtime-aot", Aot, "wasmtime", "wasmtime",
+        "Wasmtime loading a Cranelift artifact precompiled ahead of time";
+    WasmtimePooling => "wasmtime-pooling", Jit, "wasmtime", "wasmtime",
+        "Wasmtime/Cranelift with the pooling instance allocator and InstancePre";
+}
+
+impl BackendId {
+    /// Backends compiled into this binary.
+    pub fn available() -> Vec<BackendId> {
+        BackendId::ALL
+            .iter()
+            .copied()
+            .filter(|b| b.is_available())
+            .collect()
+    }
+
+    /// Whether this binary was built with the feature this backend needs.
+    pub fn is_available(self) -> bool {
+        match self.family() {
+            "wasmtime" => cfg!(feature = "wasmtime"),
+            _ => false,
+        }
+    }
+
+    /// Exact version of the runtime crate linked in (from Cargo.lock at build time).
+    pub fn runtime_version(self) -> &'static str {
+        match self.family() {
+            "wasmtime" => option_env!("WASMBENCH_VERSION_WASMTIME").unwrap_or("unknown"),
+            _ => "unknown",
+        }
+    }
+
+    /// Create this backend's engine with the given limits.
+    pub fn create(self, limits: &Limits) -> Result<Box<dyn Backend>> {
+        if !self.is_available() {
+            return Err(crate::RuntimeError::new(
+                self,
+                crate::ErrorKind::Unsupported,
+                format!(
+                    "not compiled into this binary: rebuild with the `{}` feature",
+                    self.feature()
+                ),
+            ));
+        }
+        match self.family() {
+            #[cfg(feature = "wasmtime")]
+            "wasmtime" => crate::wasmtime::create(self, limits),
+            _ => unreachable!("is_available() covers every family"),
+        }
+    }
+}
+
+impl fmt::Display for BackendId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A backend name that is not in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown backend `{name}`; valid backends: {valid}")]
+pub struct UnknownBackend {
+    pub name: String,
+    pub valid: String,
+}
+
+impl FromStr for BackendId {
+    type Err = UnknownBackend;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let wanted = s.trim();
+        BackendId::ALL
+            .iter()
+            .copied()
+            .find(|b| b.name().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| UnknownBackend {
+                name: s.to_string(),
+                valid: BackendId::ALL
+                    .iter()
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for &b in BackendId::ALL {
+            assert_eq!(b.name().parse::<BackendId>(), Ok(b));
+            assert_eq!(b.to_string(), b.name());
+            assert!(b.name().starts_with(b.family()), "{b} is named family-mode");
+        }
+    }
+
+    #[test]
+    fn unknown_name_lists_valid_ones() {
+        let err = "wasmtime-llvm".parse::<BackendId>().expect_err("unknown");
+        let text = err.to_string();
+        assert!(text.contains("`wasmtime-llvm`"), "{text}");
+        for &b in BackendId::ALL {
+            assert!(text.contains(b.name()), "{text} lists {b}");
+        }
+    }
+
+    #[test]
+    fn kinds_match_execution_strategy() {
+        assert_eq!(BackendId::WasmtimeCranelift.kind(), BackendKind::Jit);
+        assert_eq!(BackendId::WasmtimeWinch.kind(), BackendKind::Baseline);
+        assert_eq!(BackendId::WasmtimePulley.kind(), BackendKind::Interpreter);
+        assert_eq!(BackendId::WasmtimeAot.kind(), BackendKind::Aot);
+    }
+}

@@ -1,0 +1,389 @@
+//! Wasmtime backends: Cranelift (JIT), Winch (baseline), Pulley (interpreter), AOT
+//! (precompiled Cranelift artifact loaded from disk) and pooling (pooling allocator).
+//!
+//! All of them resolve imports once in `prepare` (`InstancePre`), give every instance its
+//! own WASI preview1 context with in-memory stdio, and bound execution with epoch
+//! interruption driven by a ticker thread. The compilation cache is not compiled in
+//! (wasmtime's `cache` feature is off), so every `prepare` really compiles.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Strategy, Trap, TypedFunc,
+};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
+
+use crate::{
+    Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
+    Result, RuntimeError, WasiInput,
+};
+
+/// Period of the epoch ticker: the resolution of the execution deadline.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Message wasmtime-wasi's in-memory pipe gives when the output cap is exceeded.
+const OUTPUT_CAP_MESSAGE: &str = "write beyond capacity";
+
+/// Instances the pooling allocator has room for at once.
+const POOL_INSTANCES: u32 = 128;
+
+pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>> {
+    let err = |e: wasmtime::Error| RuntimeError::new(id, ErrorKind::Unsupported, format!("{e:#}"));
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.parallel_compilation(true);
+    let mut flags = vec!["epoch-interruption".to_string()];
+    match id {
+        BackendId::WasmtimeCranelift | BackendId::WasmtimeAot => {
+            config.strategy(Strategy::Cranelift);
+        }
+        BackendId::WasmtimeWinch => {
+            config.strategy(Strategy::Winch);
+        }
+        BackendId::WasmtimePulley => {
+            config.target("pulley64").map_err(err)?;
+        }
+        BackendId::WasmtimePooling => {
+            config.strategy(Strategy::Cranelift);
+            let mut pool = PoolingAllocationConfig::default();
+            let max_memory = usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX);
+            pool.total_core_instances(POOL_INSTANCES)
+                .total_memories(POOL_INSTANCES)
+                .total_tables(POOL_INSTANCES)
+                .max_memory_size(max_memory);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            flags.push(format!("pooling-allocator({POOL_INSTANCES})"));
+        }
+        #[allow(unreachable_patterns)]
+        other => {
+            return Err(RuntimeError::new(
+                id,
+                ErrorKind::Unsupported,
+                format!("{other} is not a wasmtime backend"),
+            ))
+        }
+    }
+    let engine = Engine::new(&config).map_err(err)?;
+    let mut linker: Linker<Ctx> = Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx: &mut Ctx| &mut ctx.wasi).map_err(err)?;
+    let ticker = Ticker::start(engine.clone());
+    Ok(Box::new(WasmtimeBackend {
+        id,
+        engine,
+        linker: Arc::new(linker),
+        limits: limits.clone(),
+        flags,
+        _ticker: ticker,
+    }))
+}
+
+/// Increments the engine's epoch every [`EPOCH_TICK`] until dropped.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("wasmtime-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing_fallback(&e));
+        Ticker { stop }
+    }
+}
+
+/// Without a ticker the deadline cannot fire; say so on stderr rather than failing.
+fn tracing_fallback(e: &std::io::Error) {
+    eprintln!("wasmbench: could not start the epoch ticker thread ({e}); deadlines disabled");
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Ctx {
+    wasi: WasiP1Ctx,
+    limits: StoreLimits,
+}
+
+struct WasmtimeBackend {
+    id: BackendId,
+    engine: Engine,
+    linker: Arc<Linker<Ctx>>,
+    limits: Limits,
+    flags: Vec<String>,
+    _ticker: Ticker,
+}
+
+impl WasmtimeBackend {
+    fn error(&self, kind: ErrorKind, e: impl std::fmt::Display) -> RuntimeError {
+        RuntimeError::new(self.id, kind, e.to_string())
+    }
+
+    fn load(&self, code: ModuleCode<'_>) -> Result<Module> {
+        match (self.id, code) {
+            (BackendId::WasmtimeAot, ModuleCode::Artifact(path)) => self.deserialize(path),
+            (BackendId::WasmtimeAot, ModuleCode::Wasm(_)) => Err(self.error(
+                ErrorKind::Unsupported,
+                "wasmtime-aot loads precompiled artifacts only: precompile the module first",
+            )),
+            (_, ModuleCode::Wasm(wasm)) => Module::new(&self.engine, wasm)
+                .map_err(|e| self.error(ErrorKind::Invalid, format!("{e:#}"))),
+            (_, ModuleCode::Artifact(_)) => Err(self.error(
+                ErrorKind::Unsupported,
+                "only wasmtime-aot loads precompiled artifacts",
+            )),
+        }
+    }
+
+    fn deserialize(&self, path: &Path) -> Result<Module> {
+        // SAFETY: `deserialize_file` trusts the file to be an artifact produced by
+        // `Engine::precompile_module` of a compatible engine. wasmbench only passes files
+        // written by `precompile` of this very backend (same configuration), and wasmtime
+        // itself checks the header, version and engine configuration before use.
+        unsafe { Module::deserialize_file(&self.engine, path) }.map_err(|e| {
+            self.error(
+                ErrorKind::Invalid,
+                format!("loading artifact {}: {e:#}", path.display()),
+            )
+        })
+    }
+}
+
+impl Backend for WasmtimeBackend {
+    fn id(&self) -> BackendId {
+        self.id
+    }
+
+    fn flags(&self) -> Vec<String> {
+        self.flags.clone()
+    }
+
+    fn precompile(&self, wasm: &[u8]) -> Result<Option<Vec<u8>>> {
+        if self.id != BackendId::WasmtimeAot {
+            return Ok(None);
+        }
+        self.engine
+            .precompile_module(wasm)
+            .map(Some)
+            .map_err(|e| self.error(ErrorKind::Invalid, format!("{e:#}")))
+    }
+
+    fn prepare(&self, code: ModuleCode<'_>) -> Result<Box<dyn PreparedModule>> {
+        let module = self.load(code)?;
+        match module.get_export("_start") {
+            Some(wasmtime::ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {}
+            Some(_) => {
+                return Err(self.error(
+                    ErrorKind::Invalid,
+                    "export `_start` is not a function of type [] -> []",
+                ))
+            }
+            None => {
+                return Err(self.error(
+                    ErrorKind::Invalid,
+                    "module exports no `_start` function (not a WASI command)",
+                ))
+            }
+        }
+        let pre = self
+            .linker
+            .instantiate_pre(&module)
+            .map_err(|e| self.error(ErrorKind::Unlinkable, format!("{e:#}")))?;
+        Ok(Box::new(WasmtimeModule {
+            id: self.id,
+            engine: self.engine.clone(),
+            pre,
+            limits: self.limits.clone(),
+        }))
+    }
+}
+
+struct WasmtimeModule {
+    id: BackendId,
+    engine: Engine,
+    pre: InstancePre<Ctx>,
+    limits: Limits,
+}
+
+impl WasmtimeModule {
+    fn deadline_ticks(&self) -> u64 {
+        let ticks = self.limits.deadline.as_nanos() / EPOCH_TICK.as_nanos();
+        u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1)
+    }
+}
+
+impl PreparedModule for WasmtimeModule {
+    fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
+        let stdout = MemoryOutputPipe::new(self.limits.max_output_bytes);
+        let stderr = MemoryOutputPipe::new(self.limits.max_output_bytes);
+        let mut builder = WasiCtxBuilder::new();
+        builder
+            .arg("module.wasm")
+            .args(&input.args)
+            .envs(&input.env)
+            .stdin(MemoryInputPipe::new(input.stdin.clone()))
+            .stdout(stdout.clone())
+            .stderr(stderr.clone());
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(self.limits.max_memory_bytes).unwrap_or(usize::MAX))
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(
+            &self.engine,
+            Ctx {
+                wasi: builder.build_p1(),
+                limits,
+            },
+        );
+        store.limiter(|ctx| &mut ctx.limits);
+        store.set_epoch_deadline(self.deadline_ticks());
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(self.id, e, "instantiate"))?;
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .map_err(|e| RuntimeError::new(self.id, ErrorKind::Invalid, format!("{e:#}")))?;
+        Ok(Box::new(WasmtimeInstance {
+            id: self.id,
+            ticks: self.deadline_ticks(),
+            store,
+            start,
+            stdout,
+            stderr,
+        }))
+    }
+}
+
+struct WasmtimeInstance {
+    id: BackendId,
+    ticks: u64,
+    store: Store<Ctx>,
+    start: TypedFunc<(), ()>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl Instance for WasmtimeInstance {
+    fn execute(mut self: Box<Self>) -> Result<Execution> {
+        self.store.set_epoch_deadline(self.ticks);
+        let exit_code = match self.start.call(&mut self.store, ()) {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => exit.0,
+                None => return Err(classify(self.id, e, "execute")),
+            },
+        };
+        drop(self.store);
+        Ok(Execution {
+            exit_code,
+            stdout: self.stdout.contents().to_vec(),
+            stderr: self.stderr.contents().to_vec(),
+        })
+    }
+}
+
+/// Map a wasmtime error during instantiation or execution onto an [`ErrorKind`].
+fn classify(id: BackendId, e: wasmtime::Error, phase: &str) -> RuntimeError {
+    let message = format!("{phase}: {e:?}");
+    let kind = match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => ErrorKind::Timeout,
+        Some(_) => ErrorKind::Trap,
+        None if message.contains(OUTPUT_CAP_MESSAGE) => ErrorKind::ResourceLimit,
+        None if message.contains("exceeds memory limits")
+            || message.contains("growing memory")
+            || message.contains("memory minimum size") =>
+        {
+            ErrorKind::ResourceLimit
+        }
+        None => ErrorKind::Trap,
+    };
+    let message = if kind == ErrorKind::Timeout {
+        format!("{phase}: deadline exceeded (epoch interruption)")
+    } else {
+        message
+    };
+    RuntimeError::new(id, kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run_once;
+
+    const HELLO: &str = r#"
+    (module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "hi\n")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16))
+        (i32.store (i32.const 4) (i32.const 3))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+    "#;
+
+    fn wasm(text: &str) -> Vec<u8> {
+        wat::parse_str(text).expect("valid wat")
+    }
+
+    fn limits() -> Limits {
+        Limits {
+            deadline: Duration::from_millis(200),
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn every_wasmtime_backend_runs_hello() {
+        for &id in BackendId::ALL.iter().filter(|b| b.family() == "wasmtime") {
+            let backend = id.create(&limits()).expect("engine");
+            let out = run_once(backend.as_ref(), &wasm(HELLO), &WasiInput::default())
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(out.stdout, b"hi\n", "{id}");
+            assert_eq!(out.exit_code, 0, "{id}");
+        }
+    }
+
+    #[test]
+    fn proc_exit_is_a_result_and_loop_is_a_timeout() {
+        let exit = r#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start") (call $exit (i32.const 3))))"#;
+        let spin = r#"(module (memory (export "memory") 1)
+          (func (export "_start") (loop $l (br $l))))"#;
+        let backend = BackendId::WasmtimeCranelift.create(&limits()).expect("engine");
+        let out = run_once(backend.as_ref(), &wasm(exit), &WasiInput::default()).expect("runs");
+        assert_eq!(out.exit_code, 3);
+        let err = run_once(backend.as_ref(), &wasm(spin), &WasiInput::default())
+            .expect_err("deadline");
+        assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+    }
+
+    #[test]
+    fn aot_needs_an_artifact_and_jit_refuses_one() {
+        let aot = BackendId::WasmtimeAot.create(&limits()).expect("engine");
+        let err = aot.prepare(ModuleCode::Wasm(&wasm(HELLO))).err().expect("refused");
+        assert_eq!(err.kind, ErrorKind::Unsupported);
+        let jit = BackendId::WasmtimeCranelift.create(&limits()).expect("engine");
+        assert_eq!(jit.precompile(&wasm(HELLO)).expect("no-op"), None);
+    }
+}
