@@ -101,13 +101,13 @@ impl Ticker {
                 }
             })
             .map(|_| ())
-            .unwrap_or_else(|e| tracing_fallback(&e));
+            .unwrap_or_else(|e| warn_no_ticker(&e));
         Ticker { stop }
     }
 }
 
 /// Without a ticker the deadline cannot fire; say so on stderr rather than failing.
-fn tracing_fallback(e: &std::io::Error) {
+fn warn_no_ticker(e: &std::io::Error) {
     eprintln!("wasmbench: could not start the epoch ticker thread ({e}); deadlines disabled");
 }
 
@@ -302,7 +302,9 @@ impl Instance for WasmtimeInstance {
 
 /// Map a wasmtime error during instantiation or execution onto an [`ErrorKind`].
 fn classify(id: BackendId, e: wasmtime::Error, phase: &str) -> RuntimeError {
-    let message = format!("{phase}: {e:?}");
+    // Root cause first (e.g. "wasm `unreachable` instruction executed"), then the
+    // runtime's full report with the wasm backtrace.
+    let message = format!("{phase}: {}\n{e:?}", e.root_cause());
     let kind = match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => ErrorKind::Timeout,
         Some(_) => ErrorKind::Trap,

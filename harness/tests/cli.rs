@@ -1,0 +1,246 @@
+//! Integration tests: drive the real `wasmbench` binary and check what it writes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use wasmbench_data::{ErrorKind, Mode, Phase, Results};
+
+fn wasmbench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wasmbench"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifest.toml")
+}
+
+fn run(args: &[&str], out: &Path) -> Output {
+    wasmbench()
+        .arg("run")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("wasmbench runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn read_results(dir: &Path) -> Results {
+    let json = std::fs::read_to_string(dir.join("results.json")).expect("results.json written");
+    Results::from_json(&json).expect("valid results document")
+}
+
+fn read_csv(dir: &Path) -> Vec<csv::StringRecord> {
+    let mut reader = csv::Reader::from_path(dir.join("results.csv")).expect("results.csv written");
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        ["backend", "kind", "workload", "language", "mode", "phase", "statistic", "value", "unit", "note"]
+    );
+    reader.records().map(|r| r.expect("csv row")).collect()
+}
+
+fn median(results: &Results, backend: &str, workload: &str, mode: Mode, phase: Phase) -> f64 {
+    results
+        .cells
+        .iter()
+        .find(|c| c.id.backend == backend && c.id.workload == workload)
+        .and_then(|c| c.measurements.iter().find(|m| m.mode == mode && m.phase == phase))
+        .map(|m| m.summary.median)
+        .unwrap_or_else(|| panic!("no {mode} {phase} for {backend} × {workload}"))
+}
+
+/// Wrong output, a trap and an endless loop each fail their own cell with a clear error;
+/// the good cells around them are measured and written.
+#[test]
+fn bad_cells_fail_alone_and_good_cells_are_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = fixtures();
+    let out = run(
+        &[
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+            "--backend",
+            "wasmtime-cranelift,wasmtime-aot",
+            "--cold-samples",
+            "2",
+            "--samples",
+            "3",
+            "--deadline",
+            "0.3",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "failed cells → exit 1\n{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("6 of 10 cells failed"), "{stderr}");
+
+    let results = read_results(dir.path());
+    assert!(results.complete);
+    assert!(results.missing.is_empty());
+    assert_eq!(results.cells.len(), 10);
+    for cell in &results.cells {
+        let expected = match cell.id.workload.as_str() {
+            "ok" | "exit3" => None,
+            "wrong" => Some(ErrorKind::WrongOutput),
+            "trap" => Some(ErrorKind::Trap),
+            "spin" => Some(ErrorKind::Timeout),
+            other => panic!("unexpected workload {other}"),
+        };
+        assert_eq!(cell.error.as_ref().map(|e| e.kind), expected, "{}", cell.id);
+        if let Some(err) = &cell.error {
+            assert!(cell.measurements.is_empty(), "a failed cell has no data: {}", cell.id);
+            match err.kind {
+                ErrorKind::WrongOutput => assert!(err.message.contains("\"not ok\\n\" was expected"), "{}", err.message),
+                ErrorKind::Trap => assert!(err.message.contains("unreachable"), "{}", err.message),
+                ErrorKind::Timeout => assert!(err.message.contains("deadline"), "{}", err.message),
+                _ => {}
+            }
+        } else {
+            let warm = cell
+                .measurements
+                .iter()
+                .find(|m| m.mode == Mode::Warm && m.phase == Phase::Execute)
+                .expect("warm execute");
+            assert_eq!(warm.samples.len(), 3);
+            let cold = cell
+                .measurements
+                .iter()
+                .find(|m| m.mode == Mode::Cold && m.phase == Phase::Process)
+                .expect("cold process");
+            assert_eq!(cold.samples.len(), 2);
+        }
+    }
+    // The AOT cell reports its precompilation separately, and an artifact size.
+    let aot = results
+        .cells
+        .iter()
+        .find(|c| c.id.backend == "wasmtime-aot" && c.id.workload == "ok")
+        .expect("aot cell");
+    assert!(aot.artifact_bytes.is_some_and(|b| b > 0));
+    assert!(aot.measurements.iter().any(|m| m.mode == Mode::Once && m.phase == Phase::Precompile));
+
+    // CSV: the same cells, long format, errors as rows with their kind.
+    let rows = read_csv(dir.path());
+    let errors: Vec<_> = rows.iter().filter(|r| &r[6] == "error").collect();
+    assert_eq!(errors.len(), 6);
+    assert!(errors.iter().any(|r| &r[2] == "spin" && &r[5] == "timeout"));
+    assert!(rows.iter().any(|r| &r[2] == "exit3" && &r[4] == "warm" && &r[5] == "execute" && &r[6] == "median"));
+}
+
+/// The real workloads on every Wasmtime backend: verified outputs, every phase present,
+/// values that make physical sense.
+#[test]
+fn quick_run_of_real_workloads_has_sane_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = repo().join("workloads/manifest.toml");
+    let out = run(
+        &[
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+            "--workload",
+            "hello",
+            "--cold-samples",
+            "2",
+            "--samples",
+            "4",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("| wasmtime-pulley | interpreter | hello | c |"), "{summary}");
+
+    let results = read_results(dir.path());
+    let env = &results.environment;
+    assert!(env.cores > 0);
+    assert!(!env.kernel.is_empty() && env.kernel != "unknown");
+    assert_eq!(env.runtime_versions.get("wasmtime").map(String::as_str), Some("48.0.0"));
+    assert!(env.rustc.starts_with("rustc "), "{}", env.rustc);
+
+    let backends = [
+        "wasmtime-cranelift",
+        "wasmtime-winch",
+        "wasmtime-pulley",
+        "wasmtime-aot",
+        "wasmtime-pooling",
+    ];
+    assert_eq!(results.cells.len(), backends.len());
+    for b in backends {
+        let cell = results.cells.iter().find(|c| c.id.backend == b).expect("cell per backend");
+        assert!(cell.error.is_none(), "{b}: {:?}", cell.error);
+        assert!(cell.module_bytes > 0);
+        let m = |mode, phase| median(&results, b, "hello", mode, phase);
+        for phase in [Phase::Engine, Phase::Prepare, Phase::Instantiate, Phase::Execute] {
+            assert!(m(Mode::Cold, phase) > 0.0, "{b} cold {phase}");
+        }
+        // The parent's wall time of a child process includes everything the child did.
+        assert!(m(Mode::Cold, Phase::Process) > m(Mode::Cold, Phase::Total), "{b}");
+        // A process cannot start, compile and run in under 100 µs, nor take a minute.
+        assert!((1e5..6e10).contains(&m(Mode::Cold, Phase::Process)), "{b}");
+        assert!(m(Mode::Cold, Phase::PeakRss) > 1e6, "{b}: peak RSS in bytes");
+        assert!(m(Mode::Warm, Phase::Execute) > 0.0);
+    }
+
+    let rows = read_csv(dir.path());
+    for b in backends {
+        for mode in ["cold", "warm"] {
+            assert!(
+                rows.iter().any(|r| &r[0] == b && &r[4] == mode && &r[6] == "median"),
+                "{b} has {mode} rows"
+            );
+        }
+    }
+}
+
+#[test]
+fn list_shows_backends_with_kinds_and_workloads_with_languages() {
+    let out = wasmbench().arg("list").current_dir(repo()).output().expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for (name, kind) in [
+        ("wasmtime-cranelift", "jit"),
+        ("wasmtime-winch", "baseline"),
+        ("wasmtime-pulley", "interpreter"),
+        ("wasmtime-aot", "aot"),
+        ("wasmtime-pooling", "jit"),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} listed:\n{stdout}"));
+        assert!(line.contains(kind), "{line}");
+    }
+    for workload in ["hello", "sha256", "fib"] {
+        assert!(
+            stdout.lines().any(|l| l.trim_start().starts_with(workload) && l.contains(" c ")),
+            "{workload} with language c:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn bad_arguments_are_named_in_the_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(&["--backend", "wasmtime-llvm"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unknown backend `wasmtime-llvm`"), "{stderr}");
+    assert!(stderr.contains("wasmtime-cranelift"), "lists valid names: {stderr}");
+
+    let out = run(&["--workload", "nope", "--manifest", fixtures().to_str().expect("utf-8")], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unknown workload `nope`") && stderr.contains("ok, wrong"), "{stderr}");
+
+    let out = run(&["--manifest", "/nonexistent/manifest.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/manifest.toml"));
+    assert!(!dir.path().join("results.json").exists(), "nothing written for bad input");
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what building and running wasmbench needs on a fresh Debian machine.
+# Idempotent: installs only what is missing; safe to run before every build.
+#
+#   scripts/setup.sh
+#
+# Needs: cargo (the Rust toolchain), python3 with pip, and root or sudo for apt-get.
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+
+# Debian packages the default build needs. (Runtime backends that build C libraries
+# add theirs here.)
+APT_PACKAGES=(build-essential pkg-config git)
+# python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    APT_PACKAGES+=(python3 python3-pip)
+fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "setup: cargo not found: install the Rust toolchain (rustup) first" >&2
+    exit 1
+fi
+
+echo "setup: ok ($(cargo --version); project at $ROOT)" >&2

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test job: set up, check the committed workload modules are a byte-exact rebuild of
+# their sources, then build and run every test of the workspace.
+#
+#   scripts/test.sh
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+source "$ROOT/scripts/env.sh"
+"$ROOT/scripts/setup.sh"
+cd "$ROOT"
+
+echo "== workloads: committed .wasm == fresh build" >&2
+"$ROOT/scripts/build-workloads.sh" --check
+
+echo "== cargo test" >&2
+# Release profile: the same build as the main job, so the runtimes compile once.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --release --locked --workspace 2>&1 | tee "$log" || status=$?
+# One closing line for the whole workspace (cargo prints one per test binary, and the
+# last of those is often a binary with no tests).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
