@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-const RUNTIME_CRATES: &[&str] = &["wasmtime"];
+const RUNTIME_CRATES: &[&str] = &["wasmtime", "wasmer", "wasmi", "wasm3", "wamrx-sys"];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());

@@ -9,9 +9,9 @@ set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
-# Debian packages the default build needs. (Runtime backends that build C libraries
-# add theirs here.)
-APT_PACKAGES=(build-essential pkg-config git)
+# Debian packages the default build needs: cmake, clang and libclang (bindgen) build
+# the C runtimes (wasm3, WAMR).
+APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)

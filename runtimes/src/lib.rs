@@ -17,7 +17,17 @@ use std::time::Duration;
 
 pub use wasmbench_data::{BackendKind, ErrorKind};
 
+#[cfg(any(feature = "wasmi"))]
+mod capture;
 mod registry;
+#[cfg(feature = "wamr")]
+mod wamr;
+#[cfg(feature = "wasm3")]
+mod wasm3;
+#[cfg(feature = "wasmer")]
+mod wasmer;
+#[cfg(feature = "wasmi")]
+mod wasmi;
 #[cfg(feature = "wasmtime")]
 mod wasmtime;
 

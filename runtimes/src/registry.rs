@@ -54,6 +54,22 @@ backends! {
         "Wasmtime loading a Cranelift artifact precompiled ahead of time";
     WasmtimePooling => "wasmtime-pooling", Jit, "wasmtime", "wasmtime",
         "Wasmtime/Cranelift with the pooling instance allocator and InstancePre";
+    WasmerCranelift => "wasmer-cranelift", Jit, "wasmer", "wasmer",
+        "Wasmer with the Cranelift optimising compiler";
+    WasmerSinglepass => "wasmer-singlepass", Baseline, "wasmer", "wasmer",
+        "Wasmer with its single-pass baseline compiler";
+    WasmerAot => "wasmer-aot", Aot, "wasmer", "wasmer",
+        "Wasmer (headless engine) loading a Cranelift artifact serialised ahead of time";
+    WasmerLlvm => "wasmer-llvm", Jit, "wasmer", "wasmer-llvm",
+        "Wasmer with the LLVM optimising compiler";
+    Wasmi => "wasmi", Interpreter, "wasmi", "wasmi",
+        "wasmi register-machine interpreter, whole module translated eagerly";
+    WasmiLazy => "wasmi-lazy", Interpreter, "wasmi", "wasmi",
+        "wasmi with lazy translation: functions translated on first call";
+    Wasm3 => "wasm3", Interpreter, "wasm3", "wasm3",
+        "wasm3 threaded-code interpreter (C)";
+    WamrInterp => "wamr-interp", Interpreter, "wamr", "wamr",
+        "WebAssembly Micro Runtime fast interpreter (C)";
 }
 
 impl BackendId {
@@ -68,18 +84,28 @@ impl BackendId {
 
     /// Whether this binary was built with the feature this backend needs.
     pub fn is_available(self) -> bool {
-        match self.family() {
+        match self.feature() {
             "wasmtime" => cfg!(feature = "wasmtime"),
+            "wasmer" => cfg!(feature = "wasmer"),
+            "wasmer-llvm" => cfg!(feature = "wasmer-llvm"),
+            "wasmi" => cfg!(feature = "wasmi"),
+            "wasm3" => cfg!(feature = "wasm3"),
+            "wamr" => cfg!(feature = "wamr"),
             _ => false,
         }
     }
 
     /// Exact version of the runtime crate linked in (from Cargo.lock at build time).
     pub fn runtime_version(self) -> &'static str {
-        match self.family() {
-            "wasmtime" => option_env!("WASMBENCH_VERSION_WASMTIME").unwrap_or("unknown"),
-            _ => "unknown",
-        }
+        let version = match self.family() {
+            "wasmtime" => option_env!("WASMBENCH_VERSION_WASMTIME"),
+            "wasmer" => option_env!("WASMBENCH_VERSION_WASMER"),
+            "wasmi" => option_env!("WASMBENCH_VERSION_WASMI"),
+            "wasm3" => option_env!("WASMBENCH_VERSION_WASM3"),
+            "wamr" => option_env!("WASMBENCH_VERSION_WAMRX_SYS"),
+            _ => None,
+        };
+        version.unwrap_or("unknown")
     }
 
     /// Create this backend's engine with the given limits.
@@ -97,6 +123,14 @@ impl BackendId {
         match self.family() {
             #[cfg(feature = "wasmtime")]
             "wasmtime" => crate::wasmtime::create(self, limits),
+            #[cfg(feature = "wasmer")]
+            "wasmer" => crate::wasmer::create(self, limits),
+            #[cfg(feature = "wasmi")]
+            "wasmi" => crate::wasmi::create(self, limits),
+            #[cfg(feature = "wasm3")]
+            "wasm3" => crate::wasm3::create(self, limits),
+            #[cfg(feature = "wamr")]
+            "wamr" => crate::wamr::create(self, limits),
             _ => unreachable!("is_available() covers every family"),
         }
     }
@@ -165,5 +199,8 @@ mod tests {
         assert_eq!(BackendId::WasmtimeWinch.kind(), BackendKind::Baseline);
         assert_eq!(BackendId::WasmtimePulley.kind(), BackendKind::Interpreter);
         assert_eq!(BackendId::WasmtimeAot.kind(), BackendKind::Aot);
+        assert_eq!(BackendId::WasmerSinglepass.kind(), BackendKind::Baseline);
+        assert_eq!(BackendId::WasmerAot.kind(), BackendKind::Aot);
+        assert_eq!(BackendId::Wasm3.kind(), BackendKind::Interpreter);
     }
 }

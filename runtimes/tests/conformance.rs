@@ -1,0 +1,100 @@
+//! Every backend compiled in runs the same modules and must agree, byte for byte, on
+//! stdout and exit code, and on the kind of error for modules that fail.
+
+use std::path::Path;
+use std::time::Duration;
+
+use wasmbench_runtimes::{run_once, BackendId, ErrorKind, Execution, Limits, WasiInput};
+
+fn limits() -> Limits {
+    Limits {
+        deadline: Duration::from_secs(5),
+        ..Limits::default()
+    }
+}
+
+fn workload(path: &str) -> Vec<u8> {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("reading {}: {e}", full.display()))
+}
+
+fn run_everywhere(wasm: &[u8], input: &WasiInput) -> Vec<(BackendId, Result<Execution, wasmbench_runtimes::RuntimeError>)> {
+    let backends = BackendId::available();
+    assert!(!backends.is_empty(), "no backend compiled in");
+    backends
+        .into_iter()
+        .map(|id| {
+            let backend = id.create(&limits()).unwrap_or_else(|e| panic!("{id}: engine: {e}"));
+            (id, run_once(backend.as_ref(), wasm, input))
+        })
+        .collect()
+}
+
+#[test]
+fn hello_with_env_and_stdin_is_identical_everywhere() {
+    let wasm = workload("built/hello.c.wasm");
+    let input = WasiInput {
+        args: vec![],
+        env: vec![("INPUT".into(), "conformance".into()), ("OTHER".into(), "x".into())],
+        stdin: b"line one\nline two\n".to_vec(),
+    };
+    let expected = b"Hello, conformance!\nstdin: 18 bytes\nline one\nline two\n";
+    for (id, result) in run_everywhere(&wasm, &input) {
+        let out = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(out.exit_code, 0, "{id}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(expected),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_exit_code_is_identical_everywhere() {
+    // The fib workload rejects a non-number with exit code 2 and a message on stderr.
+    let wasm = workload("built/fib.c.wasm");
+    let input = WasiInput {
+        env: vec![("INPUT".into(), "not-a-number".into())],
+        ..WasiInput::default()
+    };
+    for (id, result) in run_everywhere(&wasm, &input) {
+        let out = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(out.exit_code, 2, "{id}");
+        assert!(out.stdout.is_empty(), "{id}");
+        assert!(!out.stderr.is_empty(), "{id}: message on stderr");
+    }
+}
+
+#[test]
+fn proc_exit_3_is_a_result_everywhere() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start") (call $exit (i32.const 3))))"#,
+    )
+    .expect("wat");
+    for (id, result) in run_everywhere(&wasm, &WasiInput::default()) {
+        let out = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(out.exit_code, 3, "{id}");
+    }
+}
+
+#[test]
+fn a_trap_is_a_trap_everywhere() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1)
+          (func $deep (param i32) (result i32)
+            (i32.div_u (i32.const 1) (local.get 0)))
+          (func (export "_start") (drop (call $deep (i32.const 0)))))"#,
+    )
+    .expect("wat");
+    for (id, result) in run_everywhere(&wasm, &WasiInput::default()) {
+        let err = result.err().unwrap_or_else(|| panic!("{id}: division by zero must trap"));
+        assert_eq!(err.kind, ErrorKind::Trap, "{id}: {err}");
+        assert_eq!(err.backend, id);
+        assert!(!err.message.is_empty(), "{id}: carries the runtime's message");
+    }
+}
