@@ -86,6 +86,9 @@ pub enum Phase {
     Precompile,
     /// Compiling the module, or for AOT backends loading the precompiled artifact.
     Prepare,
+    /// Creating the per-instance sandbox (a V8 isolate and its context), for backends
+    /// that have one.
+    Isolate,
     /// Creating a fresh instance with its own WASI context.
     Instantiate,
     /// Running `_start`.
@@ -104,6 +107,7 @@ impl Phase {
             Phase::Engine => "engine",
             Phase::Precompile => "precompile",
             Phase::Prepare => "prepare",
+            Phase::Isolate => "isolate",
             Phase::Instantiate => "instantiate",
             Phase::Execute => "execute",
             Phase::Total => "total",

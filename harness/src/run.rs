@@ -221,6 +221,7 @@ fn measure_series(
         for s in samples {
             push(Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
             push(Mode::Cold, Phase::Prepare, Unit::Nanoseconds, s.prepare);
+            push(Mode::Cold, Phase::Isolate, Unit::Nanoseconds, s.isolate);
             push(Mode::Cold, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
             push(Mode::Cold, Phase::Execute, Unit::Nanoseconds, s.execute);
             push(Mode::Cold, Phase::Total, Unit::Nanoseconds, total(&s));
@@ -238,6 +239,7 @@ fn measure_series(
         let (samples, outcome) = ask(settings, &request, deadline * runs + WORKER_GRACE)?;
         out.flags = outcome.flags;
         for s in samples {
+            push(Mode::Warm, Phase::Isolate, Unit::Nanoseconds, s.isolate);
             push(Mode::Warm, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
             push(Mode::Warm, Phase::Execute, Unit::Nanoseconds, s.execute);
             push(Mode::Warm, Phase::Total, Unit::Nanoseconds, total(&s));
@@ -248,7 +250,7 @@ fn measure_series(
 }
 
 fn total(s: &PhaseTimes) -> Option<u64> {
-    let parts = [s.engine, s.prepare, s.instantiate, s.execute];
+    let parts = [s.engine, s.prepare, s.isolate, s.instantiate, s.execute];
     Some(parts.iter().flatten().sum())
 }
 

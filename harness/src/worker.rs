@@ -55,6 +55,9 @@ pub struct PhaseTimes {
     pub engine: Option<u64>,
     pub precompile: Option<u64>,
     pub prepare: Option<u64>,
+    /// Sandbox (V8 isolate) creation, for backends that have one.
+    #[serde(default)]
+    pub isolate: Option<u64>,
     pub instantiate: Option<u64>,
     pub execute: Option<u64>,
 }
@@ -224,17 +227,13 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
         }
         Task::Cold => {
             let (module, prepare_ns) = prepare(backend.as_ref(), req, &wasm)?;
-            let (exec, instantiate_ns, execute_ns) = run_instance(module.as_ref(), &input)?;
+            let (exec, mut times) = run_instance(backend.as_ref(), module.as_ref(), &input)?;
             verify(&exec, &expected, req.expected_exit)?;
+            times.engine = Some(engine_ns);
+            times.prepare = Some(prepare_ns);
             Ok(Response::Ok {
                 flags,
-                samples: vec![PhaseTimes {
-                    engine: Some(engine_ns),
-                    prepare: Some(prepare_ns),
-                    instantiate: Some(instantiate_ns),
-                    execute: Some(execute_ns),
-                    precompile: None,
-                }],
+                samples: vec![times],
                 artifact_bytes: None,
             })
         }
@@ -242,15 +241,11 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
             let (module, _) = prepare(backend.as_ref(), req, &wasm)?;
             let mut samples = Vec::with_capacity(req.samples);
             for i in 0..req.warmup + req.samples {
-                let (exec, instantiate_ns, execute_ns) = run_instance(module.as_ref(), &input)?;
+                let (exec, times) = run_instance(backend.as_ref(), module.as_ref(), &input)?;
                 // Every sample is verified, warm-up included: a wrong answer is never data.
                 verify(&exec, &expected, req.expected_exit)?;
                 if i >= req.warmup {
-                    samples.push(PhaseTimes {
-                        instantiate: Some(instantiate_ns),
-                        execute: Some(execute_ns),
-                        ..PhaseTimes::default()
-                    });
+                    samples.push(times);
                 }
             }
             Ok(Response::Ok {
@@ -282,13 +277,27 @@ fn prepare(
     Ok((module?, ns))
 }
 
+/// One fresh instance: sandbox (if the backend has one), instantiate, execute, each timed.
 fn run_instance(
+    backend: &dyn Backend,
     module: &dyn PreparedModule,
     input: &WasiInput,
-) -> Result<(Execution, u64, u64), Failure> {
-    let (instance, instantiate_ns) = timed(|| module.instantiate(input));
+) -> Result<(Execution, PhaseTimes), Failure> {
+    let (sandbox, isolate_ns) = timed(|| backend.create_sandbox());
+    let sandbox = sandbox?;
+    let isolate = sandbox.is_some().then_some(isolate_ns);
+    let (instance, instantiate_ns) = timed(|| match sandbox {
+        Some(sandbox) => module.instantiate_in(sandbox, input),
+        None => module.instantiate(input),
+    });
     let (exec, execute_ns) = timed(|| instance.and_then(|i| i.execute()));
-    Ok((exec?, instantiate_ns, execute_ns))
+    let times = PhaseTimes {
+        isolate,
+        instantiate: Some(instantiate_ns),
+        execute: Some(execute_ns),
+        ..PhaseTimes::default()
+    };
+    Ok((exec?, times))
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub use wasmbench_data::{BackendKind, ErrorKind};
 #[cfg(any(feature = "wasmi"))]
 mod capture;
 mod registry;
+#[cfg(feature = "v8")]
+mod v8;
 #[cfg(feature = "wamr")]
 mod wamr;
 #[cfg(feature = "wasm3")]
@@ -124,12 +126,33 @@ pub trait Backend {
 
     /// Compile (or load) a module and resolve its imports.
     fn prepare(&self, code: ModuleCode<'_>) -> Result<Box<dyn PreparedModule>>;
+
+    /// Backends that run every instance inside a sandbox of its own that is costly to
+    /// create (a V8 isolate) create one here, so that the harness times it as a phase of
+    /// its own and hands it to [`PreparedModule::instantiate_in`]. Others return `None`.
+    fn create_sandbox(&self) -> Result<Option<Box<dyn Sandbox>>> {
+        Ok(None)
+    }
+}
+
+/// A per-instance sandbox made by [`Backend::create_sandbox`] (e.g. a V8 isolate with
+/// its context). Only the backend that made it knows its concrete type.
+pub trait Sandbox {
+    /// For the backend to recover its concrete type.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
 }
 
 /// A compiled module, ready to be instantiated any number of times.
 pub trait PreparedModule {
     /// A fresh instance with its own WASI context built from `input`.
     fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>>;
+
+    /// A fresh instance inside `sandbox`, which the same backend's
+    /// [`Backend::create_sandbox`] made. Backends without sandboxes never get here.
+    fn instantiate_in(&self, sandbox: Box<dyn Sandbox>, input: &WasiInput) -> Result<Box<dyn Instance>> {
+        drop(sandbox);
+        self.instantiate(input)
+    }
 }
 
 /// A live instance whose `_start` has not run yet.
@@ -153,7 +176,11 @@ pub fn run_once(backend: &dyn Backend, wasm: &[u8], input: &WasiInput) -> Result
             backend.prepare(ModuleCode::Artifact(&path))?
         }
     };
-    module.instantiate(input)?.execute()
+    let instance = match backend.create_sandbox()? {
+        Some(sandbox) => module.instantiate_in(sandbox, input)?,
+        None => module.instantiate(input)?,
+    };
+    instance.execute()
 }
 
 /// Runtime crate → exact version, for every runtime family compiled into this binary.

@@ -70,6 +70,14 @@ backends! {
         "wasm3 threaded-code interpreter (C)";
     WamrInterp => "wamr-interp", Interpreter, "wamr", "wamr",
         "WebAssembly Micro Runtime fast interpreter (C)";
+    V8Liftoff => "v8-liftoff", Baseline, "v8", "v8",
+        "V8 isolate (libnode), Wasm compiled by the Liftoff baseline compiler only";
+    V8Turbofan => "v8-turbofan", Jit, "v8", "v8",
+        "V8 isolate (libnode), Wasm compiled by the TurboFan optimising compiler only";
+    V8Default => "v8-default", Jit, "v8", "v8",
+        "V8 isolate (libnode), Wasm with V8's default tiering (Liftoff, then TurboFan)";
+    V8Js => "v8-js", Isolate, "v8", "v8",
+        "V8 isolate (libnode) running the workload's plain JavaScript version";
 }
 
 impl BackendId {
@@ -91,6 +99,7 @@ impl BackendId {
             "wasmi" => cfg!(feature = "wasmi"),
             "wasm3" => cfg!(feature = "wasm3"),
             "wamr" => cfg!(feature = "wamr"),
+            "v8" => cfg!(feature = "v8"),
             _ => false,
         }
     }
@@ -103,6 +112,7 @@ impl BackendId {
             "wasmi" => option_env!("WASMBENCH_VERSION_WASMI"),
             "wasm3" => option_env!("WASMBENCH_VERSION_WASM3"),
             "wamr" => option_env!("WASMBENCH_VERSION_WAMRX_SYS"),
+            "v8" => option_env!("WASMBENCH_VERSION_V8"),
             _ => None,
         };
         version.unwrap_or("unknown")
@@ -131,6 +141,8 @@ impl BackendId {
             "wasm3" => crate::wasm3::create(self, limits),
             #[cfg(feature = "wamr")]
             "wamr" => crate::wamr::create(self, limits),
+            #[cfg(feature = "v8")]
+            "v8" => crate::v8::create(self, limits),
             _ => unreachable!("is_available() covers every family"),
         }
     }
