@@ -265,6 +265,9 @@ pub struct Cell {
     pub flags: Vec<String>,
     /// Size of the module in bytes.
     pub module_bytes: u64,
+    /// WebAssembly features beyond 1.0 that the module uses (e.g. `bulk-memory`).
+    #[serde(default)]
+    pub module_features: Vec<String>,
     /// Size of the precompiled artifact, for backends that produce one.
     #[serde(default)]
     pub artifact_bytes: Option<u64>,
@@ -462,6 +465,7 @@ mod tests {
             kind: BackendKind::Jit,
             flags: vec![],
             module_bytes: 100,
+            module_features: vec![],
             artifact_bytes: Some(300),
             error: None,
             measurements: vec![Measurement {
@@ -481,6 +485,7 @@ mod tests {
             kind: BackendKind::Jit,
             flags: vec![],
             module_bytes: 10,
+            module_features: vec![],
             artifact_bytes: None,
             error: Some(CellError {
                 kind: ErrorKind::Trap,

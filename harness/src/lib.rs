@@ -6,4 +6,5 @@ pub mod environment;
 pub mod manifest;
 pub mod run;
 pub mod stats;
+pub mod validate;
 pub mod worker;

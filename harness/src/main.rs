@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use wasmbench::manifest::{default_manifest_path, Manifest};
 use wasmbench::run::{CellPlan, Settings};
-use wasmbench::{environment, run, worker};
+use wasmbench::{environment, run, validate, worker};
 use wasmbench_runtimes::{BackendId, Limits};
 
 #[derive(Parser)]
@@ -28,9 +28,28 @@ enum Command {
         #[arg(long)]
         manifest: Option<PathBuf>,
     },
+    /// Check modules against the workload contract: exports `_start` and `memory`, imports
+    /// only WASI preview1 (and `bench`), and prints its workload's expected output.
+    Validate(ValidateArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
     #[command(hide = true)]
     Worker,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    /// Modules (.wasm or .wat) [default: every module in the manifest]. A module of the
+    /// manifest is also run and its output compared with its workload's expected output.
+    paths: Vec<PathBuf>,
+    /// Backend that runs the modules [default: the first one compiled in]
+    #[arg(long, short)]
+    backend: Option<String>,
+    /// Execution deadline, in seconds
+    #[arg(long, default_value_t = 30.0)]
+    deadline: f64,
+    /// Workload manifest [default: workloads/manifest.toml]
+    #[arg(long)]
+    manifest: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -86,7 +105,67 @@ fn real_main() -> Result<()> {
         Command::Worker => serve_worker(),
         Command::List { manifest } => list(&load_manifest(manifest.as_deref())?),
         Command::Run(args) => run_cmd(args),
+        Command::Validate(args) => validate_cmd(args),
     }
+}
+
+fn positive_seconds(flag: &str, secs: f64) -> Result<Duration> {
+    if !(secs.is_finite() && secs > 0.0) {
+        bail!("{flag} must be a positive number of seconds, got {secs}");
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn validate_cmd(args: ValidateArgs) -> Result<()> {
+    let deadline = positive_seconds("--deadline", args.deadline)?;
+    // Bare modules need no manifest; the default one is used when it exists.
+    let manifest = match (&args.manifest, args.paths.is_empty()) {
+        (Some(path), _) => Some(Manifest::load(path)?),
+        (None, true) => Some(load_manifest(None)?),
+        (None, false) => Manifest::load(&default_manifest_path()).ok(),
+    };
+    let backend = match &args.backend {
+        Some(name) => name.parse::<BackendId>()?,
+        None => *BackendId::available()
+            .iter()
+            .find(|b| !b.runs_javascript())
+            .context("this binary has no WebAssembly backend compiled in")?,
+    };
+    let mut failed = 0;
+    let targets = validate::targets(&args.paths, manifest.as_ref());
+    for target in &targets {
+        if target.language.as_deref() == Some("js") {
+            continue;
+        }
+        let report = validate::check(target, backend, deadline);
+        let about = report
+            .info
+            .as_ref()
+            .map(|i| {
+                let features = if i.features.is_empty() { "mvp".to_string() } else { i.features.join("+") };
+                format!("{} bytes, {features}", i.size)
+            })
+            .unwrap_or_default();
+        let what = target.language.as_deref().map(|l| format!("{l}, ")).unwrap_or_default();
+        match &report.result {
+            Ok(()) if report.output_checked => {
+                println!("ok      {} ({what}{about}; output verified on {backend})", report.path.display())
+            }
+            Ok(()) => println!(
+                "ok      {} ({what}{about}; contract only: no expected output known)",
+                report.path.display()
+            ),
+            Err(f) => {
+                failed += 1;
+                println!("FAILED  {}: {}: {}", report.path.display(), f.kind, f.message.lines().next().unwrap_or(""));
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("wasmbench: {failed} of {} modules failed validation", targets.len());
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn load_manifest(path: Option<&Path>) -> Result<Manifest> {
@@ -127,16 +206,32 @@ fn list(manifest: &Manifest) -> Result<()> {
         );
     }
     println!("\nWorkloads ({}):", manifest.path.display());
-    println!("  {:<12} {:<11} {:<16} description", "name", "shape", "languages");
+    println!("  {:<12} {:<11} {:<24} description", "name", "shape", "languages");
     for w in &manifest.workloads {
         let langs: Vec<&str> = w.modules.iter().map(|m| m.language.as_str()).collect();
         println!(
-            "  {:<12} {:<11} {:<16} {}",
+            "  {:<12} {:<11} {:<24} {}",
             w.name,
             w.shape,
             langs.join(","),
             w.description
         );
+    }
+    println!("\nModules:");
+    println!("  {:<12} {:<15} {:>10}  {:<40} toolchain", "workload", "language", "bytes", "features");
+    for w in &manifest.workloads {
+        for m in &w.modules {
+            let (size, features) = match std::fs::read(&m.wasm) {
+                Err(e) => ("?".to_string(), format!("unreadable: {e}")),
+                Ok(code) if m.language == "js" => (code.len().to_string(), "javascript".into()),
+                Ok(code) => match wasmbench_runtimes::ModuleInfo::of(&code) {
+                    Ok(i) if i.features.is_empty() => (i.size.to_string(), "mvp".into()),
+                    Ok(i) => (i.size.to_string(), i.features.join(",")),
+                    Err(e) => (code.len().to_string(), e.to_string()),
+                },
+            };
+            println!("  {:<12} {:<15} {:>10}  {:<40} {}", w.name, m.language, size, features, m.toolchain);
+        }
     }
     Ok(())
 }
@@ -144,16 +239,14 @@ fn list(manifest: &Manifest) -> Result<()> {
 fn run_cmd(args: RunArgs) -> Result<()> {
     let manifest = load_manifest(args.manifest.as_deref())?;
     let plan = plan(&args, &manifest)?;
-    if !(args.deadline.is_finite() && args.deadline > 0.0) {
-        bail!("--deadline must be a positive number of seconds, got {}", args.deadline);
-    }
+    let deadline = positive_seconds("--deadline", args.deadline)?;
     let (cold, warm, warmup) = if args.quick { (3, 5, 1) } else { (10, 30, 3) };
     let settings = Settings {
         cold_samples: args.cold_samples.unwrap_or(cold),
         warm_samples: args.samples.unwrap_or(warm),
         warmup: args.warmup.unwrap_or(warmup),
         limits: Limits {
-            deadline: Duration::from_secs_f64(args.deadline),
+            deadline,
             max_memory_bytes: args.max_memory_mib.saturating_mul(1 << 20),
             max_output_bytes: usize::try_from(args.max_output_kib.saturating_mul(1024))
                 .context("--max-output-kib is too large")?,
@@ -239,7 +332,8 @@ fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
             if !args.language.is_empty() && !args.language.contains(&m.language) {
                 continue;
             }
-            for &backend in &backends {
+            // JavaScript versions run on JavaScript backends only, modules on the others.
+            for &backend in backends.iter().filter(|b| b.runs_javascript() == (m.language == "js")) {
                 plan.push(CellPlan {
                     backend,
                     workload: w.clone(),

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use wasmbench_data::{
-    BackendKind, Cell, CellError, CellId, Environment, Measurement, Mode, Phase,
+    BackendKind, Cell, CellError, CellId, Environment, ErrorKind, Measurement, Mode, Phase,
     Results, RunConfig, Unit,
 };
-use wasmbench_runtimes::{BackendId, Limits};
+use wasmbench_runtimes::{BackendId, Limits, ModuleInfo};
 
 use crate::child::{run_worker, ChildOutcome};
 use crate::manifest::{Workload, WorkloadModule};
@@ -132,6 +132,7 @@ fn measure_cell(
         kind: cell.backend.kind(),
         flags: Vec::new(),
         module_bytes: 0,
+        module_features: Vec::new(),
         artifact_bytes: None,
         error: None,
         measurements: Vec::new(),
@@ -168,8 +169,32 @@ fn measure_series(
     progress: &ProgressBar,
     out: &mut Cell,
 ) -> Result<Vec<Series>, Failure> {
-    // Read (and for .wat, assemble) once here to fail early with a clear error.
-    out.module_bytes = read_module(&cell.module.wasm)?.len() as u64;
+    // Read (and for .wat, assemble) and analyse once here, to fail early and clearly.
+    let code = read_module(&cell.module.wasm)?;
+    out.module_bytes = code.len() as u64;
+    if !cell.backend.runs_javascript() {
+        let info = ModuleInfo::of(&code).map_err(|e| Failure {
+            kind: ErrorKind::Invalid,
+            message: e.to_string(),
+        })?;
+        out.module_features = info.features.iter().map(|f| f.to_string()).collect();
+        let lacking: Vec<&str> = info
+            .features
+            .iter()
+            .copied()
+            .filter(|f| cell.backend.unsupported_features().contains(f))
+            .collect();
+        if !lacking.is_empty() {
+            return Err(Failure {
+                kind: ErrorKind::Unsupported,
+                message: format!(
+                    "the module uses {}, which {} does not support",
+                    lacking.join(", "),
+                    cell.backend
+                ),
+            });
+        }
+    }
     let deadline = settings.limits.deadline;
     let mut request = Request {
         task: Task::Cold,

@@ -252,3 +252,73 @@ fn bad_arguments_are_named_in_the_error() {
     assert!(text(&out.stderr).contains("/nonexistent/manifest.toml"));
     assert!(!dir.path().join("results.json").exists(), "nothing written for bad input");
 }
+
+/// Wrong output, no `_start` and an unknown import module: three distinct, clear errors.
+#[test]
+fn validate_tells_three_contract_violations_apart() {
+    let fixtures_dir = fixtures().parent().expect("fixtures folder").to_path_buf();
+    let out = wasmbench()
+        .args(["validate", "--deadline", "0.5", "--manifest"])
+        .arg(fixtures())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let manifest_report = text(&out.stdout);
+    let wrong = manifest_report
+        .lines()
+        .find(|l| l.contains("wrong-output"))
+        .unwrap_or_else(|| panic!("wrong output reported:\n{manifest_report}"));
+    assert!(wrong.contains("wrong-output: stdout differs"), "{wrong}");
+    assert!(manifest_report.contains("trap.wat: trap"), "{manifest_report}");
+    assert!(manifest_report.contains("spin.wat: timeout"), "{manifest_report}");
+    assert!(
+        manifest_report.lines().any(|l| l.starts_with("ok") && l.contains("exit3.wat") && l.contains("output verified")),
+        "{manifest_report}"
+    );
+
+    let out = wasmbench()
+        .arg("validate")
+        .arg(fixtures_dir.join("nostart.wat"))
+        .arg(fixtures_dir.join("foreign.wat"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains("nostart.wat: invalid: exports no `_start` function"), "{report}");
+    assert!(report.contains("foreign.wat: unlinkable: imports from outside WASI preview1"), "{report}");
+    assert!(report.contains("env::now"), "{report}");
+}
+
+/// A module needing a feature the backend lacks is reported as unsupported, up front.
+#[test]
+fn missing_feature_is_unsupported_not_an_obscure_failure() {
+    if !cfg!(feature = "wasmi") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures_dir = fixtures().parent().expect("fixtures folder").to_path_buf();
+    let manifest = dir.path().join("manifest.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "schema = 1\n[[workload]]\nname = \"simd\"\nenv = {{ INPUT = \"x\" }}\n\
+             expected_stdout = \"{}\"\n[[workload.module]]\nlanguage = \"wat\"\nwasm = \"{}\"\n",
+            fixtures_dir.join("empty.stdout").display(),
+            fixtures_dir.join("simd.wat").display()
+        ),
+    )
+    .expect("write manifest");
+    let out = run(
+        &["--manifest", manifest.to_str().expect("utf-8"), "-b", "wasmi,wasmtime-cranelift", "--quick"],
+        &dir.path().join("out"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let results = read_results(&dir.path().join("out"));
+    let wasmi = results.cells.iter().find(|c| c.id.backend == "wasmi").expect("wasmi cell");
+    let err = wasmi.error.as_ref().expect("unsupported");
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.message.contains("simd") && err.message.contains("wasmi"), "{}", err.message);
+    let wasmtime = results.cells.iter().find(|c| c.id.backend == "wasmtime-cranelift").expect("cell");
+    assert!(wasmtime.error.is_none(), "{:?}", wasmtime.error);
+    assert_eq!(wasmtime.module_features, ["simd"]);
+}

@@ -19,6 +19,7 @@ pub use wasmbench_data::{BackendKind, ErrorKind};
 
 #[cfg(any(feature = "wasmi"))]
 mod capture;
+pub mod module_info;
 mod registry;
 #[cfg(feature = "v8")]
 mod v8;
@@ -33,6 +34,7 @@ mod wasmi;
 #[cfg(feature = "wasmtime")]
 mod wasmtime;
 
+pub use module_info::ModuleInfo;
 pub use registry::{BackendId, UnknownBackend};
 
 /// Limits every backend honours (or refuses to run with, saying so).

@@ -118,6 +118,42 @@ impl BackendId {
         version.unwrap_or("unknown")
     }
 
+    /// Whether this backend runs a workload's JavaScript version instead of its modules.
+    pub fn runs_javascript(self) -> bool {
+        self == BackendId::V8Js
+    }
+
+    /// WebAssembly features (named as in [`crate::module_info::FEATURES`]) this backend is
+    /// known not to run in the configuration wasmbench builds. A module that needs one is
+    /// reported as unsupported before the backend sees it.
+    pub fn unsupported_features(self) -> &'static [&'static str] {
+        use BackendId::*;
+        match self {
+            // Exceptions are off by default in Wasmtime 48's configuration.
+            WasmtimeCranelift | WasmtimeWinch | WasmtimePulley | WasmtimeAot | WasmtimePooling => {
+                &["exceptions"]
+            }
+            WasmerCranelift | WasmerAot | WasmerLlvm => &["exceptions", "memory64", "relaxed-simd"],
+            WasmerSinglepass => &["exceptions", "memory64", "relaxed-simd", "simd"],
+            // wasmi is built without its `simd` feature.
+            Wasmi | WasmiLazy => &["simd", "relaxed-simd", "threads", "exceptions"],
+            Wasm3 => &[
+                "reference-types", "simd", "relaxed-simd", "tail-call", "extended-const",
+                "multi-memory", "threads", "memory64", "exceptions",
+            ],
+            // wamrx-sys is built with bulk-memory and reference-types only.
+            WamrInterp => &[
+                "simd", "relaxed-simd", "tail-call", "extended-const", "multi-memory", "threads",
+                "memory64", "exceptions",
+            ],
+            // V8 10.2 (Node 18) shipped neither of these.
+            V8Liftoff | V8Turbofan | V8Default => {
+                &["tail-call", "memory64", "multi-memory", "relaxed-simd", "extended-const"]
+            }
+            V8Js => &[],
+        }
+    }
+
     /// Create this backend's engine with the given limits.
     pub fn create(self, limits: &Limits) -> Result<Box<dyn Backend>> {
         if !self.is_available() {

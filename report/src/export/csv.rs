@@ -78,6 +78,7 @@ mod tests {
             kind: BackendKind::Jit,
             flags: vec![],
             module_bytes: 1234,
+            module_features: vec![],
             artifact_bytes: None,
             error: None,
             measurements: vec![Measurement {
@@ -106,6 +107,7 @@ mod tests {
             kind: BackendKind::Jit,
             flags: vec![],
             module_bytes: 40,
+            module_features: vec![],
             artifact_bytes: None,
             error: Some(CellError {
                 kind: ErrorKind::Timeout,
