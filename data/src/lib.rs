@@ -204,20 +204,46 @@ pub struct Summary {
     pub p99: f64,
     pub max: f64,
     pub stddev: f64,
+    /// Bootstrap 95% confidence interval of the median, `[low, high]`.
+    #[serde(default)]
+    pub median_ci95: [f64; 2],
+    /// Bootstrap 95% confidence interval of the mean, `[low, high]`.
+    #[serde(default)]
+    pub mean_ci95: [f64; 2],
+    /// Median absolute deviation from the median (unscaled).
+    #[serde(default)]
+    pub mad: f64,
+    /// Coefficient of variation, `stddev / mean` (0 when the mean is 0).
+    #[serde(default)]
+    pub cv: f64,
+    /// Samples outside Tukey's fences at 1.5 × IQR (mild and severe outliers).
+    #[serde(default)]
+    pub outliers: usize,
+    /// Samples outside 3 × IQR (severe outliers only).
+    #[serde(default)]
+    pub severe_outliers: usize,
 }
 
 impl Summary {
-    /// The statistics in the order the long format lists them.
-    pub fn statistics(&self) -> [(&'static str, f64); 8] {
+    /// The statistics in the order the long format lists them, with whether each is a
+    /// count (unitless) rather than in the measurement's unit.
+    pub fn statistics(&self) -> [(&'static str, f64, bool); 15] {
         [
-            ("n", self.n as f64),
-            ("min", self.min),
-            ("median", self.median),
-            ("mean", self.mean),
-            ("p90", self.p90),
-            ("p99", self.p99),
-            ("max", self.max),
-            ("stddev", self.stddev),
+            ("n", self.n as f64, true),
+            ("min", self.min, false),
+            ("median", self.median, false),
+            ("median_ci95_lo", self.median_ci95[0], false),
+            ("median_ci95_hi", self.median_ci95[1], false),
+            ("mean", self.mean, false),
+            ("mean_ci95_lo", self.mean_ci95[0], false),
+            ("mean_ci95_hi", self.mean_ci95[1], false),
+            ("p90", self.p90, false),
+            ("p99", self.p99, false),
+            ("max", self.max, false),
+            ("stddev", self.stddev, false),
+            ("mad", self.mad, false),
+            ("cv", self.cv, true),
+            ("outliers", self.outliers as f64, true),
         ]
     }
 }
@@ -404,8 +430,12 @@ impl Results {
                 ));
             }
             for m in &cell.measurements {
-                for (statistic, value) in m.summary.statistics() {
-                    let unit = if statistic == "n" { "count" } else { m.unit.as_str() };
+                for (statistic, value, unitless) in m.summary.statistics() {
+                    let unit = match (unitless, statistic) {
+                        (false, _) => m.unit.as_str(),
+                        (true, "cv") => "ratio",
+                        (true, _) => "count",
+                    };
                     rows.push(base(
                         m.mode.as_str(),
                         m.phase.as_str(),
@@ -451,6 +481,12 @@ mod tests {
             p99: v,
             max: v,
             stddev: 0.0,
+            median_ci95: [v, v],
+            mean_ci95: [v, v],
+            mad: 0.0,
+            cv: 0.0,
+            outliers: 0,
+            severe_outliers: 0,
         }
     }
 
@@ -499,8 +535,8 @@ mod tests {
     #[test]
     fn rows_are_long_format() {
         let rows = results().rows();
-        // module size + artifact size + 8 statistics + 1 error row
-        assert_eq!(rows.len(), 11);
+        // module size + artifact size + 15 statistics + 1 error row
+        assert_eq!(rows.len(), 18);
         let median = rows
             .iter()
             .find(|r| r.statistic == "median")

@@ -273,6 +273,16 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         Ok(())
     })?;
     print!("{}", wasmbench_report::table::summary_table(&results));
+    let noisy = wasmbench_report::table::noise_warnings(&results);
+    if !noisy.is_empty() {
+        eprintln!("wasmbench: {} noisy measurements (coefficient of variation > 10%):", noisy.len());
+        for line in noisy.iter().take(12) {
+            eprintln!("  {line}");
+        }
+        if noisy.len() > 12 {
+            eprintln!("  … and {} more (see cv in results.csv)", noisy.len() - 12);
+        }
+    }
     let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
     eprintln!(
         "wasmbench: wrote {} and {}",

@@ -1,6 +1,14 @@
-//! Analysis: descriptive statistics of a measurement's samples.
+//! Analysis: descriptive statistics of a measurement's samples, with bootstrap confidence
+//! intervals and outlier counts.
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use wasmbench_data::Summary;
+
+/// Bootstrap resamples per confidence interval.
+const RESAMPLES: usize = 2000;
+/// Fixed seed: the same samples always give the same intervals.
+const SEED: u64 = 0x5eed_0f_ba5e;
 
 /// Summarise samples; `None` when there are none or any is not finite.
 pub fn summarize(samples: &[f64]) -> Option<Summary> {
@@ -17,16 +25,58 @@ pub fn summarize(samples: &[f64]) -> Option<Summary> {
     } else {
         0.0
     };
+    let median = quantile(&sorted, 0.5);
+    let mut deviations: Vec<f64> = sorted.iter().map(|v| (v - median).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    let (q1, q3) = (quantile(&sorted, 0.25), quantile(&sorted, 0.75));
+    let iqr = q3 - q1;
+    let outside = |k: f64| {
+        sorted
+            .iter()
+            .filter(|&&v| v < q1 - k * iqr || v > q3 + k * iqr)
+            .count()
+    };
+    let (median_ci95, mean_ci95) = bootstrap_ci95(&sorted);
     Some(Summary {
         n,
         min: sorted[0],
-        median: quantile(&sorted, 0.5),
+        median,
         mean,
         p90: quantile(&sorted, 0.9),
         p99: quantile(&sorted, 0.99),
         max: sorted[n - 1],
         stddev,
+        median_ci95,
+        mean_ci95,
+        mad: quantile(&deviations, 0.5),
+        cv: if mean != 0.0 { stddev / mean.abs() } else { 0.0 },
+        outliers: outside(1.5),
+        severe_outliers: outside(3.0),
     })
+}
+
+/// Percentile-bootstrap 95% confidence intervals of the median and of the mean.
+fn bootstrap_ci95(data: &[f64]) -> ([f64; 2], [f64; 2]) {
+    let n = data.len();
+    if n < 2 {
+        return ([data[0], data[0]], [data[0], data[0]]);
+    }
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut medians = Vec::with_capacity(RESAMPLES);
+    let mut means = Vec::with_capacity(RESAMPLES);
+    let mut resample = vec![0.0; n];
+    for _ in 0..RESAMPLES {
+        for slot in resample.iter_mut() {
+            *slot = data[rng.gen_range(0..n)];
+        }
+        means.push(resample.iter().sum::<f64>() / n as f64);
+        resample.sort_by(f64::total_cmp);
+        medians.push(quantile(&resample, 0.5));
+    }
+    medians.sort_by(f64::total_cmp);
+    means.sort_by(f64::total_cmp);
+    let ci = |v: &[f64]| [quantile(v, 0.025), quantile(v, 0.975)];
+    (ci(&medians), ci(&means))
 }
 
 /// Quantile `q` of sorted, non-empty data by linear interpolation between closest ranks
@@ -57,6 +107,33 @@ mod tests {
     #[test]
     fn even_count_median_interpolates() {
         assert_eq!(summarize(&[1.0, 2.0, 3.0, 10.0]).expect("s").median, 2.5);
+    }
+
+    #[test]
+    fn confidence_intervals_bracket_the_estimate_and_narrow_with_n() {
+        let noisy = |n: usize| -> Vec<f64> { (0..n).map(|i| 100.0 + ((i * 37) % 11) as f64).collect() };
+        let small = summarize(&noisy(10)).expect("summary");
+        let large = summarize(&noisy(1000)).expect("summary");
+        for s in [&small, &large] {
+            assert!(s.median_ci95[0] <= s.median && s.median <= s.median_ci95[1], "{s:?}");
+            assert!(s.mean_ci95[0] <= s.mean && s.mean <= s.mean_ci95[1], "{s:?}");
+        }
+        let width = |s: &Summary| s.mean_ci95[1] - s.mean_ci95[0];
+        assert!(width(&large) < width(&small) / 3.0, "{} vs {}", width(&large), width(&small));
+        // Deterministic: the same samples give the same interval.
+        assert_eq!(summarize(&noisy(10)).expect("summary"), small);
+    }
+
+    #[test]
+    fn outliers_mad_and_cv() {
+        let mut v: Vec<f64> = (1..=20).map(f64::from).collect();
+        v.push(1000.0);
+        let s = summarize(&v).expect("summary");
+        assert_eq!((s.outliers, s.severe_outliers), (1, 1));
+        assert_eq!(s.mad, 5.0);
+        assert!(s.cv > 1.0, "{}", s.cv);
+        let flat = summarize(&[3.0, 3.0, 3.0]).expect("summary");
+        assert_eq!((flat.cv, flat.mad, flat.outliers), (0.0, 0.0, 0));
     }
 
     #[test]

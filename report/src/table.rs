@@ -72,3 +72,32 @@ mod tests {
         assert_eq!(format_ns(3_210_000_000.0), "3.21 s");
     }
 }
+
+/// Coefficient of variation above which a measurement is called noisy.
+pub const NOISY_CV: f64 = 0.10;
+
+/// One line per timed measurement whose coefficient of variation exceeds [`NOISY_CV`]:
+/// its median is less trustworthy (a loaded machine, frequency scaling, too few samples).
+pub fn noise_warnings(results: &Results) -> Vec<String> {
+    let mut out = Vec::new();
+    for cell in &results.cells {
+        for m in &cell.measurements {
+            if m.unit != wasmbench_data::Unit::Nanoseconds || m.summary.n < 3 || m.summary.cv <= NOISY_CV {
+                continue;
+            }
+            out.push(format!(
+                "{} {} {}: CV {:.0}% (median {}, 95% CI {} – {}, {} outliers of {})",
+                cell.id,
+                m.mode,
+                m.phase,
+                m.summary.cv * 100.0,
+                format_ns(m.summary.median),
+                format_ns(m.summary.median_ci95[0]),
+                format_ns(m.summary.median_ci95[1]),
+                m.summary.outliers,
+                m.summary.n,
+            ));
+        }
+    }
+    out
+}
