@@ -321,6 +321,18 @@ pub struct Environment {
     pub git_commit: Option<String>,
     /// Runtime crate name → exact version, as linked into the binary.
     pub runtime_versions: BTreeMap<String, String>,
+    /// CPU frequency governor of cpu0, where the kernel exposes it.
+    #[serde(default)]
+    pub cpu_governor: Option<String>,
+    /// 1, 5 and 15 minute load averages when the run started and when it ended.
+    #[serde(default)]
+    pub load_average_before: Option<[f64; 3]>,
+    #[serde(default)]
+    pub load_average_after: Option<[f64; 3]>,
+    /// Median cost of timing an empty phase with the harness's clock, in nanoseconds:
+    /// the floor under every phase figure.
+    #[serde(default)]
+    pub timer_overhead_ns: Option<f64>,
 }
 
 /// The settings a run was made with.

@@ -22,7 +22,29 @@ pub fn collect(checkout: &Path) -> Environment {
         build_profile: env!("WASMBENCH_PROFILE").to_string(),
         git_commit: git_commit(checkout),
         runtime_versions: wasmbench_runtimes::runtime_versions(),
+        cpu_governor: std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
+            .ok()
+            .map(|s| s.trim().to_string()),
+        load_average_before: load_average(),
+        load_average_after: None,
+        timer_overhead_ns: Some(timer_overhead_ns()),
     }
+}
+
+/// The 1, 5 and 15 minute load averages from /proc/loadavg.
+pub fn load_average() -> Option<[f64; 3]> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse::<f64>().ok());
+    Some([fields.next()??, fields.next()??, fields.next()??])
+}
+
+/// Median time the worker's phase timer reports for an empty phase.
+pub fn timer_overhead_ns() -> f64 {
+    let mut samples: Vec<f64> = (0..10_000)
+        .map(|_| crate::worker::timed(|| std::hint::black_box(())).1 as f64)
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    crate::stats::quantile(&samples, 0.5)
 }
 
 fn read_trimmed(path: &str) -> String {

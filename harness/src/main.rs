@@ -93,6 +93,12 @@ struct RunArgs {
 }
 
 fn main() {
+    // Behave like other command-line tools when the reader of stdout goes away
+    // (`wasmbench list | head`): end quietly instead of panicking on a broken pipe.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     if let Err(e) = real_main() {
         eprintln!("error: {e:#}");
         std::process::exit(2);
@@ -200,7 +206,7 @@ fn list(manifest: &Manifest) -> Result<()> {
             "  {:<20} {:<12} {:<10} {:<10} {}",
             b.name(),
             b.kind().as_str(),
-            format!("{} {}", b.family(), b.runtime_version()),
+            format!("{} {}", b.runtime_crate(), b.runtime_version()),
             built,
             b.about()
         );

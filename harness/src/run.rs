@@ -87,6 +87,7 @@ pub fn run(
         checkpoint(&results)?;
     }
     progress.finish_and_clear();
+    results.environment.load_average_after = crate::environment::load_average();
     results.complete = true;
     checkpoint(&results)?;
     Ok(results)

@@ -161,7 +161,7 @@ fn elapsed_ns(start: Instant) -> u64 {
 }
 
 /// Time `f`, returning its value and the nanoseconds it took.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, u64) {
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, u64) {
     let start = Instant::now();
     let value = f();
     (value, elapsed_ns(start))

@@ -154,6 +154,8 @@ fn quick_run_of_real_workloads_has_sane_values() {
             manifest.to_str().expect("utf-8 path"),
             "--workload",
             "hello",
+            "--language",
+            "c",
             "--cold-samples",
             "2",
             "--samples",
@@ -226,11 +228,18 @@ fn list_shows_backends_with_kinds_and_workloads_with_languages() {
         assert!(line.contains(kind), "{line}");
     }
     for workload in ["hello", "sha256", "fib"] {
-        assert!(
-            stdout.lines().any(|l| l.trim_start().starts_with(workload) && l.contains(" c ")),
-            "{workload} with language c:\n{stdout}"
-        );
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(workload))
+            .unwrap_or_else(|| panic!("{workload} listed:\n{stdout}"));
+        let languages = line.split_whitespace().nth(2).unwrap_or_default();
+        assert!(languages.split(',').any(|l| l == "c"), "{workload} has language c: {line}");
     }
+    // Every module with its size and features.
+    assert!(
+        stdout.lines().any(|l| l.contains("hello") && l.contains("c ") && l.contains("bulk-memory")),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -185,10 +185,10 @@ pub fn run_once(backend: &dyn Backend, wasm: &[u8], input: &WasiInput) -> Result
     instance.execute()
 }
 
-/// Runtime crate → exact version, for every runtime family compiled into this binary.
+/// Runtime crate → exact version, for every runtime compiled into this binary.
 pub fn runtime_versions() -> std::collections::BTreeMap<String, String> {
     BackendId::available()
         .into_iter()
-        .map(|b| (b.family().to_string(), b.runtime_version().to_string()))
+        .map(|b| (b.runtime_crate().to_string(), b.runtime_version().to_string()))
         .collect()
 }

@@ -104,6 +104,15 @@ impl BackendId {
         }
     }
 
+    /// The crate (or library) the runtime comes from, as named in the version list.
+    pub fn runtime_crate(self) -> &'static str {
+        match self.family() {
+            "wamr" => "wamrx-sys",
+            "v8" => "v8 (libnode)",
+            family => family,
+        }
+    }
+
     /// Exact version of the runtime crate linked in (from Cargo.lock at build time).
     pub fn runtime_version(self) -> &'static str {
         let version = match self.family() {
