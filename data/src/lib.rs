@@ -338,8 +338,14 @@ pub struct Environment {
 /// The settings a run was made with.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RunConfig {
+    /// Most cold / warm samples per cell, fewest of each, and the per-cell time budget
+    /// that decides how many between the two are taken.
     pub cold_samples: usize,
     pub warm_samples: usize,
+    #[serde(default)]
+    pub min_samples: usize,
+    #[serde(default)]
+    pub max_time_ms: u64,
     pub warmup: usize,
     pub deadline_ms: u64,
     pub max_memory_bytes: u64,

@@ -63,6 +63,13 @@ struct RunArgs {
     /// Source languages to run, comma-separated [default: all]
     #[arg(long, value_delimiter = ',')]
     language: Vec<String>,
+    /// Run a suite of the manifest ([suite.NAME]); without --workload, --language or
+    /// --all, the suite `default` is run when the manifest has one
+    #[arg(long, conflicts_with = "all")]
+    suite: Option<String>,
+    /// Every workload in every language (the whole matrix; long)
+    #[arg(long)]
+    all: bool,
     /// Warm samples per cell (fresh instance each, one process)
     #[arg(long)]
     samples: Option<usize>,
@@ -72,6 +79,13 @@ struct RunArgs {
     /// Warm-up executions discarded before the warm samples
     #[arg(long)]
     warmup: Option<usize>,
+    /// Fewest cold and warm samples per cell, even past --max-time
+    #[arg(long)]
+    min_samples: Option<usize>,
+    /// Time budget per cell for each of cold and warm sampling, in seconds: sampling
+    /// stops there once --min-samples are taken
+    #[arg(long)]
+    max_time: Option<f64>,
     /// Few samples: a smoke run that still verifies every output
     #[arg(long)]
     quick: bool,
@@ -246,10 +260,13 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     let manifest = load_manifest(args.manifest.as_deref())?;
     let plan = plan(&args, &manifest)?;
     let deadline = positive_seconds("--deadline", args.deadline)?;
-    let (cold, warm, warmup) = if args.quick { (3, 5, 1) } else { (10, 30, 3) };
+    let (cold, warm, min, warmup, budget) =
+        if args.quick { (3, 5, 2, 1, 2.0) } else { (10, 30, 3, 3, 5.0) };
     let settings = Settings {
         cold_samples: args.cold_samples.unwrap_or(cold),
         warm_samples: args.samples.unwrap_or(warm),
+        min_samples: args.min_samples.unwrap_or(min),
+        max_time: positive_seconds("--max-time", args.max_time.unwrap_or(budget))?,
         warmup: args.warmup.unwrap_or(warmup),
         limits: Limits {
             deadline,
@@ -326,10 +343,27 @@ fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
     if backends.is_empty() {
         bail!("this binary has no backend compiled in");
     }
-    let workloads: Vec<_> = if args.workload.is_empty() {
+    let suite = match (&args.suite, args.all) {
+        (Some(name), _) => Some(manifest.suite(name)?),
+        (None, false) if args.workload.is_empty() && args.language.is_empty() => {
+            manifest.suites.get("default")
+        }
+        _ => None,
+    };
+    let chosen_workloads = match (&args.workload, suite) {
+        (w, _) if !w.is_empty() => w.clone(),
+        (_, Some(s)) => s.workloads.clone(),
+        _ => Vec::new(),
+    };
+    let languages = match (&args.language, suite) {
+        (l, _) if !l.is_empty() => l.clone(),
+        (_, Some(s)) => s.languages.clone(),
+        _ => Vec::new(),
+    };
+    let workloads: Vec<_> = if chosen_workloads.is_empty() {
         manifest.workloads.iter().collect()
     } else {
-        args.workload
+        chosen_workloads
             .iter()
             .map(|name| {
                 manifest.workload(name).with_context(|| {
@@ -345,7 +379,7 @@ fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
     let mut plan = Vec::new();
     for w in workloads {
         for m in &w.modules {
-            if !args.language.is_empty() && !args.language.contains(&m.language) {
+            if !languages.is_empty() && !languages.contains(&m.language) {
                 continue;
             }
             // JavaScript versions run on JavaScript backends only, modules on the others.

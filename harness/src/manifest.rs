@@ -31,8 +31,23 @@ pub enum ManifestError {
 #[serde(deny_unknown_fields)]
 struct RawManifest {
     schema: u32,
+    #[serde(default, rename = "suite")]
+    suites: BTreeMap<String, Suite>,
     #[serde(default, rename = "workload")]
     workloads: Vec<RawWorkload>,
+}
+
+/// A named selection of workloads and languages (`[suite.NAME]`), e.g. the default run
+/// or the CI suite. An empty list means all.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub workloads: Vec<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +111,7 @@ pub struct WorkloadModule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     pub path: PathBuf,
+    pub suites: BTreeMap<String, Suite>,
     pub workloads: Vec<Workload>,
 }
 
@@ -171,9 +187,28 @@ impl Manifest {
                     .collect(),
             });
         }
+        for (name, suite) in &raw.suites {
+            for w in &suite.workloads {
+                if !seen.contains(w) {
+                    return Err(invalid(format!("suite `{name}` names unknown workload `{w}`")));
+                }
+            }
+        }
         Ok(Manifest {
             path: path.to_path_buf(),
+            suites: raw.suites,
             workloads,
+        })
+    }
+
+    /// A suite by name, or an error listing the suites there are.
+    pub fn suite(&self, name: &str) -> Result<&Suite, ManifestError> {
+        self.suites.get(name).ok_or_else(|| ManifestError::Invalid {
+            path: self.path.clone(),
+            message: format!(
+                "no suite `{name}`; suites: {}",
+                self.suites.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
         })
     }
 
@@ -239,6 +274,7 @@ wasm = "built/hello.c.wasm"
             ("schema = 1\nbogus = 3", "bogus"),
             (&GOOD.replace("\"hello\"", "\"../evil\""), "must be non-empty"),
             (&format!("{GOOD}{}", &GOOD[GOOD.find("[[workload]]").unwrap_or(0)..]), "listed twice"),
+            (&format!("{GOOD}\n[suite.quick]\nworkloads = [\"nope\"]\n"), "unknown workload `nope`"),
         ];
         for (text, needle) in cases {
             let err = Manifest::parse(text, path).expect_err(text).to_string();

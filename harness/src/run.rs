@@ -22,9 +22,17 @@ const WORKER_GRACE: Duration = Duration::from_secs(60);
 /// How many samples, under which limits.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Most cold samples per cell.
     pub cold_samples: usize,
+    /// Most warm samples per cell.
     pub warm_samples: usize,
+    /// Fewest samples of each mode, even past `max_time`.
+    pub min_samples: usize,
     pub warmup: usize,
+    /// Time budget per cell and mode: sampling stops at the budget once `min_samples`
+    /// are taken (as criterion and hyperfine do), so slow interpreter cells do not
+    /// dominate a run.
+    pub max_time: Duration,
     pub limits: Limits,
     /// The `wasmbench` executable that serves as worker.
     pub worker_exe: PathBuf,
@@ -62,6 +70,8 @@ pub fn run(
     let config = RunConfig {
         cold_samples: settings.cold_samples,
         warm_samples: settings.warm_samples,
+        min_samples: settings.min_samples,
+        max_time_ms: u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX),
         warmup: settings.warmup,
         deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
         max_memory_bytes: settings.limits.max_memory_bytes,
@@ -208,7 +218,9 @@ fn measure_series(
         expected_stdout: cell.workload.expected_stdout.clone(),
         expected_exit: cell.workload.expected_exit,
         samples: 1,
+        min_samples: 1,
         warmup: 0,
+        max_time_ms: 0,
         deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
         max_memory_bytes: settings.limits.max_memory_bytes,
         max_output_bytes: settings.limits.max_output_bytes as u64,
@@ -241,7 +253,12 @@ fn measure_series(
     }
 
     request.task = Task::Cold;
-    for _ in 0..settings.cold_samples {
+    let cold_began = std::time::Instant::now();
+    for i in 0..settings.cold_samples {
+        if i >= settings.min_samples.max(1) && cold_began.elapsed() >= settings.max_time {
+            progress.inc((settings.cold_samples - i) as u64);
+            break;
+        }
         let (samples, outcome) = ask(settings, &request, deadline + WORKER_GRACE)?;
         out.flags = outcome.flags;
         for s in samples {
@@ -260,7 +277,9 @@ fn measure_series(
     if settings.warm_samples > 0 {
         request.task = Task::Warm;
         request.samples = settings.warm_samples;
+        request.min_samples = settings.min_samples;
         request.warmup = settings.warmup;
+        request.max_time_ms = u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX);
         let runs = (settings.warm_samples + settings.warmup) as u32;
         let (samples, outcome) = ask(settings, &request, deadline * runs + WORKER_GRACE)?;
         out.flags = outcome.flags;

@@ -25,7 +25,8 @@ pub enum Task {
     Precompile,
     /// Engine, prepare, instantiate and execute once each.
     Cold,
-    /// Prepare once, then `warmup` + `samples` × (instantiate, execute).
+    /// Prepare once, then up to `warmup` discarded and up to `samples` measured
+    /// (instantiate, execute) pairs, within `max_time_ms` (see [`Request`]).
     Warm,
 }
 
@@ -42,8 +43,16 @@ pub struct Request {
     pub stdin: Option<PathBuf>,
     pub expected_stdout: PathBuf,
     pub expected_exit: i32,
+    /// Most samples to take.
     pub samples: usize,
+    /// Fewest samples to take, even past `max_time_ms`.
+    #[serde(default)]
+    pub min_samples: usize,
+    /// Warm-up executions discarded before sampling (fewer when one is already slow).
     pub warmup: usize,
+    /// Time budget of the warm series in milliseconds; 0 means none.
+    #[serde(default)]
+    pub max_time_ms: u64,
     pub deadline_ms: u64,
     pub max_memory_bytes: u64,
     pub max_output_bytes: u64,
@@ -239,14 +248,24 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
         }
         Task::Warm => {
             let (module, _) = prepare(backend.as_ref(), req, &wasm)?;
-            let mut samples = Vec::with_capacity(req.samples);
-            for i in 0..req.warmup + req.samples {
-                let (exec, times) = run_instance(backend.as_ref(), module.as_ref(), &input)?;
-                // Every sample is verified, warm-up included: a wrong answer is never data.
-                verify(&exec, &expected, req.expected_exit)?;
-                if i >= req.warmup {
-                    samples.push(times);
+            let budget = (req.max_time_ms > 0).then(|| Duration::from_millis(req.max_time_ms));
+            let began = Instant::now();
+            let over = |fraction: u32| budget.is_some_and(|b| began.elapsed() >= b / fraction);
+            // Warm-up: discarded. Slow executions need little of it: stop after a
+            // quarter of the budget.
+            for i in 0..req.warmup {
+                if i > 0 && over(4) {
+                    break;
                 }
+                let (exec, _) = run_instance(backend.as_ref(), module.as_ref(), &input)?;
+                // Every execution is verified, warm-up included: a wrong answer is never data.
+                verify(&exec, &expected, req.expected_exit)?;
+            }
+            let mut samples = Vec::with_capacity(req.samples);
+            while samples.len() < req.samples && (samples.len() < req.min_samples.max(1) || !over(1)) {
+                let (exec, times) = run_instance(backend.as_ref(), module.as_ref(), &input)?;
+                verify(&exec, &expected, req.expected_exit)?;
+                samples.push(times);
             }
             Ok(Response::Ok {
                 flags,
@@ -338,7 +357,9 @@ mod tests {
             expected_stdout: "e".into(),
             expected_exit: 0,
             samples: 3,
+            min_samples: 1,
             warmup: 1,
+            max_time_ms: 0,
             deadline_ms: 100,
             max_memory_bytes: 1,
             max_output_bytes: 1,

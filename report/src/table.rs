@@ -82,7 +82,7 @@ pub fn noise_warnings(results: &Results) -> Vec<String> {
     let mut out = Vec::new();
     for cell in &results.cells {
         for m in &cell.measurements {
-            if m.unit != wasmbench_data::Unit::Nanoseconds || m.summary.n < 3 || m.summary.cv <= NOISY_CV {
+            if m.unit != wasmbench_data::Unit::Nanoseconds || m.summary.n < 5 || m.summary.cv <= NOISY_CV {
                 continue;
             }
             out.push(format!(
