@@ -99,6 +99,9 @@ pub enum Phase {
     Process,
     /// Peak resident set size of a whole child process (from `wait4`), in bytes.
     PeakRss,
+    /// Resident-memory growth per live instance while `instances` instances of the
+    /// module are held at once, in bytes: the density figure of a serverless host.
+    InstanceRss,
 }
 
 impl Phase {
@@ -113,6 +116,7 @@ impl Phase {
             Phase::Total => "total",
             Phase::Process => "process",
             Phase::PeakRss => "peak-rss",
+            Phase::InstanceRss => "instance-rss",
         }
     }
 }
@@ -257,6 +261,19 @@ pub struct Measurement {
     pub summary: Summary,
     /// Raw samples in the order they were taken (warm-up samples excluded).
     pub samples: Vec<f64>,
+    /// For [`Phase::InstanceRss`]: how many instances were live at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u32>,
+}
+
+impl Measurement {
+    /// The phase as the long format names it: `instance-rss-k100` for 100 live instances.
+    pub fn phase_label(&self) -> String {
+        match self.instances {
+            Some(k) => format!("{}-k{k}", self.phase),
+            None => self.phase.to_string(),
+        }
+    }
 }
 
 /// Identity of a cell: what ran on what.
@@ -456,7 +473,7 @@ impl Results {
                     };
                     rows.push(base(
                         m.mode.as_str(),
-                        m.phase.as_str(),
+                        &m.phase_label(),
                         statistic,
                         Some(value),
                         unit,
@@ -528,6 +545,7 @@ mod tests {
                 unit: Unit::Nanoseconds,
                 summary: summary(5.0),
                 samples: vec![5.0],
+                instances: None,
             }],
         });
         r.cells.push(Cell {

@@ -274,6 +274,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             max_output_bytes: usize::try_from(args.max_output_kib.saturating_mul(1024))
                 .context("--max-output-kib is too large")?,
         },
+        instance_counts: if args.quick { vec![1, 10] } else { vec![1, 10, 100] },
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
     };
     if settings.cold_samples + settings.warm_samples == 0 {

@@ -34,6 +34,8 @@ pub struct Settings {
     /// dominate a run.
     pub max_time: Duration,
     pub limits: Limits,
+    /// Live-instance counts at which per-instance memory is measured (empty: not at all).
+    pub instance_counts: Vec<u32>,
     /// The `wasmbench` executable that serves as worker.
     pub worker_exe: PathBuf,
 }
@@ -130,6 +132,7 @@ struct Series {
     phase: Phase,
     unit: Unit,
     values: Vec<f64>,
+    instances: Option<u32>,
 }
 
 fn measure_cell(
@@ -160,6 +163,7 @@ fn measure_cell(
                     unit: s.unit,
                     summary,
                     samples: s.values,
+                    instances: s.instances,
                 });
             }
         }
@@ -221,6 +225,7 @@ fn measure_series(
         min_samples: 1,
         warmup: 0,
         max_time_ms: 0,
+        instance_counts: Vec::new(),
         deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
         max_memory_bytes: settings.limits.max_memory_bytes,
         max_output_bytes: settings.limits.max_output_bytes as u64,
@@ -238,6 +243,7 @@ fn measure_series(
                 phase,
                 unit,
                 values: vec![value as f64],
+                instances: None,
             }),
         }
     };
@@ -280,6 +286,7 @@ fn measure_series(
         request.min_samples = settings.min_samples;
         request.warmup = settings.warmup;
         request.max_time_ms = u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX);
+        request.instance_counts = settings.instance_counts.clone();
         let runs = (settings.warm_samples + settings.warmup) as u32;
         let (samples, outcome) = ask(settings, &request, deadline * runs + WORKER_GRACE)?;
         out.flags = outcome.flags;
@@ -288,6 +295,15 @@ fn measure_series(
             push(Mode::Warm, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
             push(Mode::Warm, Phase::Execute, Unit::Nanoseconds, s.execute);
             push(Mode::Warm, Phase::Total, Unit::Nanoseconds, total(&s));
+        }
+        for &(k, bytes) in &outcome.instance_rss {
+            series.push(Series {
+                mode: Mode::Warm,
+                phase: Phase::InstanceRss,
+                unit: Unit::Bytes,
+                values: vec![bytes],
+                instances: Some(k),
+            });
         }
     }
     progress.inc(1);
@@ -302,6 +318,7 @@ fn total(s: &PhaseTimes) -> Option<u64> {
 /// What a successful worker said, besides its samples.
 struct OutcomeInfo {
     flags: Vec<String>,
+    instance_rss: Vec<(u32, f64)>,
     artifact_bytes: Option<u64>,
     wall_ns: u64,
     max_rss_bytes: Option<u64>,
@@ -322,10 +339,12 @@ fn ask(
             flags,
             samples,
             artifact_bytes,
+            instance_rss,
         } => Ok((
             samples,
             OutcomeInfo {
                 flags,
+                instance_rss,
                 artifact_bytes,
                 wall_ns,
                 max_rss_bytes,

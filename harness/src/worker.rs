@@ -53,6 +53,10 @@ pub struct Request {
     /// Time budget of the warm series in milliseconds; 0 means none.
     #[serde(default)]
     pub max_time_ms: u64,
+    /// After the warm series: hold this many live instances at once (each count in
+    /// turn) and report the resident-memory growth per instance.
+    #[serde(default)]
+    pub instance_counts: Vec<u32>,
     pub deadline_ms: u64,
     pub max_memory_bytes: u64,
     pub max_output_bytes: u64,
@@ -78,6 +82,9 @@ pub enum Response {
         flags: Vec<String>,
         samples: Vec<PhaseTimes>,
         artifact_bytes: Option<u64>,
+        /// (live instances, resident-memory growth per instance in bytes).
+        #[serde(default)]
+        instance_rss: Vec<(u32, f64)>,
     },
     Failed {
         kind: ErrorKind,
@@ -232,6 +239,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                     ..PhaseTimes::default()
                 }],
                 artifact_bytes: Some(artifact.len() as u64),
+                instance_rss: Vec::new(),
             })
         }
         Task::Cold => {
@@ -244,6 +252,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 flags,
                 samples: vec![times],
                 artifact_bytes: None,
+                instance_rss: Vec::new(),
             })
         }
         Task::Warm => {
@@ -267,13 +276,48 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 verify(&exec, &expected, req.expected_exit)?;
                 samples.push(times);
             }
+            let mut instance_rss = Vec::new();
+            for &k in &req.instance_counts {
+                instance_rss.push((k, rss_per_instance(backend.as_ref(), module.as_ref(), &input, k)?));
+            }
             Ok(Response::Ok {
                 flags,
                 samples,
                 artifact_bytes: None,
+                instance_rss,
             })
         }
     }
+}
+
+/// Resident set size of this process in bytes.
+fn resident_bytes() -> Result<u64, Failure> {
+    let failure = |e: procfs::ProcError| Failure {
+        kind: ErrorKind::Io,
+        message: format!("reading /proc/self/statm: {e}"),
+    };
+    let statm = procfs::process::Process::myself().and_then(|p| p.statm()).map_err(failure)?;
+    Ok(statm.resident * procfs::page_size())
+}
+
+/// Resident-memory growth per instance while `k` fresh instances are alive at once.
+fn rss_per_instance(
+    backend: &dyn Backend,
+    module: &dyn PreparedModule,
+    input: &WasiInput,
+    k: u32,
+) -> Result<f64, Failure> {
+    let before = resident_bytes()?;
+    let mut live = Vec::with_capacity(k as usize);
+    for _ in 0..k {
+        live.push(match backend.create_sandbox()? {
+            Some(sandbox) => module.instantiate_in(sandbox, input)?,
+            None => module.instantiate(input)?,
+        });
+    }
+    let after = resident_bytes()?;
+    drop(live);
+    Ok(after.saturating_sub(before) as f64 / f64::from(k.max(1)))
 }
 
 fn artifact_path(req: &Request) -> Result<&Path, Failure> {
@@ -360,6 +404,7 @@ mod tests {
             min_samples: 1,
             warmup: 1,
             max_time_ms: 0,
+            instance_counts: vec![1, 10],
             deadline_ms: 100,
             max_memory_bytes: 1,
             max_output_bytes: 1,

@@ -102,6 +102,7 @@ mod tests {
                     severe_outliers: 0,
                 },
                 samples: vec![1.0, 2.0],
+                instances: None,
             }],
         });
         results.cells.push(Cell {
