@@ -1,5 +1,9 @@
 //! Records the exact versions of the runtime crates linked in, read from the workspace's
 //! Cargo.lock, as `WASMBENCH_VERSION_<CRATE>` compile-time variables.
+//!
+//! With the `v8` feature it also builds the C++ shim of runtimes/v8/ into a shared object
+//! linked against Debian's libnode (unpacked by scripts/setup-v8.sh), and records the V8
+//! version from the unpacked headers.
 
 use std::path::PathBuf;
 
@@ -7,6 +11,9 @@ const RUNTIME_CRATES: &[&str] = &["wasmtime", "wasmer", "wasmi", "wasm3", "wamrx
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    if std::env::var_os("CARGO_FEATURE_V8").is_some() {
+        v8::build(&manifest_dir);
+    }
     let lock = manifest_dir.join("..").join("Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock.display());
     let Ok(text) = std::fs::read_to_string(&lock) else {
@@ -24,4 +31,123 @@ fn main() {
             name = None;
         }
     }
+}
+
+#[cfg(feature = "v8")]
+mod v8 {
+    //! The V8 shim: `runtimes/v8/shim.cc` compiled (with the `cc` crate's compiler settings)
+    //! into `$OUT_DIR/libwasmbench_v8.so`, linked with `-lnode` and an RPATH (not RUNPATH,
+    //! hence `--disable-new-dtags`: libnode's own dependency libcares is unpacked beside it
+    //! and only RPATH applies to indirect dependencies). The Rust side dlopen()s it by the
+    //! absolute path given in `WASMBENCH_V8_SHIM`, so binaries that depend on this crate
+    //! need no link flags of their own.
+
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn die(message: &str) -> ! {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+
+    /// The folder scripts/setup-v8.sh unpacked libnode into.
+    fn libnode_dir(manifest_dir: &Path) -> PathBuf {
+        println!("cargo:rerun-if-env-changed=WASMBENCH_LIBNODE_DIR");
+        match std::env::var_os("WASMBENCH_LIBNODE_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => manifest_dir.join("..").join(".tools").join("libnode"),
+        }
+    }
+
+    /// The folder under `root/usr/lib` that holds libnode.so.
+    fn find_lib_dir(root: &Path) -> Option<PathBuf> {
+        let lib = root.join("usr").join("lib");
+        let mut candidates = vec![lib.clone()];
+        if let Ok(entries) = std::fs::read_dir(&lib) {
+            candidates.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        candidates
+            .into_iter()
+            .find(|d| d.join("libnode.so").exists())
+    }
+
+    /// "10.2.154.26" from v8-version.h.
+    fn v8_version(include: &Path) -> Option<String> {
+        let text = std::fs::read_to_string(include.join("v8-version.h")).ok()?;
+        let field = |name: &str| {
+            text.lines().find_map(|l| {
+                let rest = l.trim().strip_prefix("#define ")?.strip_prefix(name)?;
+                rest.trim().parse::<u32>().ok()
+            })
+        };
+        Some(format!(
+            "{}.{}.{}.{}",
+            field("V8_MAJOR_VERSION ")?,
+            field("V8_MINOR_VERSION ")?,
+            field("V8_BUILD_NUMBER ")?,
+            field("V8_PATCH_LEVEL ")?
+        ))
+    }
+
+    pub fn build(manifest_dir: &Path) {
+        let root = libnode_dir(manifest_dir);
+        let include = root.join("usr").join("include").join("node");
+        let lib_dir = find_lib_dir(&root);
+        let (Some(lib_dir), true) = (lib_dir, include.join("v8.h").exists()) else {
+            die(&format!(
+                "the `v8` feature needs Debian's libnode (V8 10.2) unpacked in {}: run \
+                 scripts/setup-v8.sh first (or point WASMBENCH_LIBNODE_DIR at such a folder)",
+                root.display()
+            ));
+        };
+        let shim_dir = manifest_dir.join("v8");
+        let source = shim_dir.join("shim.cc");
+        for file in ["shim.cc", "shim.h"] {
+            println!("cargo:rerun-if-changed={}", shim_dir.join(file).display());
+        }
+        println!(
+            "cargo:rerun-if-changed={}",
+            include.join("v8-version.h").display()
+        );
+        if let Some(version) = v8_version(&include) {
+            println!("cargo:rustc-env=WASMBENCH_VERSION_V8={version}");
+        }
+
+        let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+        let output = out_dir.join("libwasmbench_v8.so");
+        let compiler = cc::Build::new()
+            .cpp(true)
+            .pic(true)
+            .opt_level(2)
+            .debug(false)
+            .cargo_metadata(false)
+            .get_compiler();
+        let mut cmd: Command = compiler.to_command();
+        cmd.arg("-std=c++17")
+            .arg("-shared")
+            .arg("-Wall")
+            .arg("-Wno-unused-parameter")
+            .arg(format!("-I{}", include.display()))
+            .arg(format!("-I{}", shim_dir.display()))
+            .arg(&source)
+            .arg("-o")
+            .arg(&output)
+            .arg(format!("-L{}", lib_dir.display()))
+            .arg("-lnode")
+            .arg(format!(
+                "-Wl,--disable-new-dtags,-rpath,{}",
+                lib_dir.display()
+            ));
+        match cmd.status() {
+            Ok(status) if status.success() => {}
+            Ok(status) => die(&format!("compiling the V8 shim failed ({status}): {cmd:?}")),
+            Err(e) => die(&format!("cannot run the C++ compiler: {e}: {cmd:?}")),
+        }
+        println!("cargo:rustc-env=WASMBENCH_V8_SHIM={}", output.display());
+    }
+}
+
+#[cfg(not(feature = "v8"))]
+mod v8 {
+    pub fn build(_: &std::path::Path) {}
 }

@@ -11,7 +11,9 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 # Debian packages the default build needs: cmake, clang and libclang (bindgen) build
 # the C runtimes (wasm3, WAMR).
-APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev)
+APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev
+              # libnode's own dependencies (V8 backends; libnode itself: scripts/setup-v8.sh)
+              libuv1 libicu72 libnghttp2-14 libbrotli1 libssl3 zlib1g)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)
@@ -34,5 +36,8 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo not found: install the Rust toolchain (rustup) first" >&2
     exit 1
 fi
+
+# V8 backends: Debian's libnode unpacked into .tools/libnode (not installed system-wide).
+"$ROOT/scripts/setup-v8.sh" >/dev/null
 
 echo "setup: ok ($(cargo --version); project at $ROOT)" >&2

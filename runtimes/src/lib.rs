@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use wasmbench_data::{BackendKind, ErrorKind};
 
-#[cfg(any(feature = "wasmi"))]
+#[cfg(feature = "wasmi")]
 mod capture;
 pub mod module_info;
 mod registry;
