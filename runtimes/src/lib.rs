@@ -21,6 +21,8 @@ pub use wasmbench_data::{BackendKind, ErrorKind};
 mod capture;
 pub mod module_info;
 mod registry;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "v8")]
 mod v8;
 #[cfg(feature = "wamr")]

@@ -913,6 +913,7 @@ impl Drop for V8Instance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::wasm;
     use crate::run_once;
     use std::path::Path;
 
@@ -938,10 +939,6 @@ mod tests {
     "#;
 
     const JS_HELLO: &str = r#"function main() { wasmbench.write(1, "hi\n"); }"#;
-
-    fn wasm(text: &str) -> Vec<u8> {
-        wat::parse_str(text).expect("valid wat")
-    }
 
     fn limits(deadline_ms: u64) -> Limits {
         Limits {

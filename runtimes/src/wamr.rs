@@ -948,19 +948,8 @@ fn classify_trap(id: BackendId, exception: &str) -> RuntimeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{limits, wasm, HELLO};
     use crate::run_once;
-
-    const HELLO: &str = r#"
-    (module
-      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
-      (memory (export "memory") 1)
-      (data (i32.const 16) "hi\n")
-      (func (export "_start")
-        (i32.store (i32.const 0) (i32.const 16))
-        (i32.store (i32.const 4) (i32.const 3))
-        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-    "#;
 
     /// Writes env var 0 (as "K=V"), a newline, then stdin (one read of up to 1 KiB).
     const ECHO: &str = r#"
@@ -1039,17 +1028,6 @@ mod tests {
         (global.set $sp (i32.add (global.get $sp) (i32.const 256))))
       (func (export "_start") (call $down (i32.const 3000))))
     "#;
-
-    fn wasm(text: &str) -> Vec<u8> {
-        wat::parse_str(text).expect("valid wat")
-    }
-
-    fn limits() -> Limits {
-        Limits {
-            deadline: Duration::from_millis(200),
-            ..Limits::default()
-        }
-    }
 
     fn backend() -> Box<dyn Backend> {
         BackendId::WamrInterp.create(&limits()).expect("engine")

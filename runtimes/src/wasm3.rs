@@ -2389,6 +2389,7 @@ mod scan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{limits, wasm};
     use crate::run_once;
 
     const HELLO: &str = r#"
@@ -2401,17 +2402,6 @@ mod tests {
         (i32.store (i32.const 4) (i32.const 3))
         (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
     "#;
-
-    fn wasm(text: &str) -> Vec<u8> {
-        wat::parse_str(text).expect("valid wat")
-    }
-
-    fn limits() -> Limits {
-        Limits {
-            deadline: Duration::from_millis(200),
-            ..Limits::default()
-        }
-    }
 
     fn backend() -> Box<dyn Backend> {
         BackendId::Wasm3.create(&limits()).expect("engine")

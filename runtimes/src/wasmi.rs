@@ -255,20 +255,14 @@ fn classify(id: BackendId, error: &wasmi::Error, phase: &str) -> RuntimeError {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
+    use crate::test_support::wasm;
     use crate::run_once;
-
-    fn wasm(text: &str) -> Vec<u8> {
-        wat::parse_str(text).expect("valid wat")
-    }
 
     fn limits() -> Limits {
         Limits {
-            deadline: Duration::from_millis(200),
             max_output_bytes: 64,
-            ..Limits::default()
+            ..crate::test_support::limits()
         }
     }
 
