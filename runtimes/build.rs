@@ -93,12 +93,17 @@ mod v8 {
         let root = libnode_dir(manifest_dir);
         let include = root.join("usr").join("include").join("node");
         let lib_dir = find_lib_dir(&root);
+        println!("cargo:rerun-if-changed={}", include.join("v8.h").display());
         let (Some(lib_dir), true) = (lib_dir, include.join("v8.h").exists()) else {
-            die(&format!(
-                "the `v8` feature needs Debian's libnode (V8 10.2) unpacked in {}: run \
-                 scripts/setup-v8.sh first (or point WASMBENCH_LIBNODE_DIR at such a folder)",
+            // Without libnode the crate still builds: the V8 backends then report
+            // themselves unavailable (`wasmbench list` says why) instead of failing a
+            // plain `cargo build` on a fresh checkout.
+            println!(
+                "cargo:warning=V8 backends disabled: Debian's libnode (V8 10.2) is not unpacked in {}; \
+                 run scripts/setup-v8.sh (or set WASMBENCH_LIBNODE_DIR) and rebuild",
                 root.display()
-            ));
+            );
+            return;
         };
         let shim_dir = manifest_dir.join("v8");
         let source = shim_dir.join("shim.cc");

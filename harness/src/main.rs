@@ -213,6 +213,8 @@ fn list(manifest: &Manifest) -> Result<()> {
     for &b in BackendId::ALL {
         let built = if b.is_available() {
             "yes".to_string()
+        } else if b.family() == "v8" && cfg!(feature = "v8") {
+            "no (run scripts/setup-v8.sh, rebuild)".to_string()
         } else {
             format!("no ({})", b.feature())
         };
@@ -329,11 +331,8 @@ fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
         let mut chosen = Vec::new();
         for name in &args.backend {
             let id: BackendId = name.parse()?;
-            if !id.is_available() {
-                bail!(
-                    "backend `{id}` is not compiled into this binary; rebuild with feature `{}`",
-                    id.feature()
-                );
+            if let Some(reason) = id.unavailable_reason() {
+                bail!("backend `{id}` cannot run: {reason}");
             }
             if !chosen.contains(&id) {
                 chosen.push(id);

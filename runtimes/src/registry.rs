@@ -99,7 +99,8 @@ impl BackendId {
             "wasmi" => cfg!(feature = "wasmi"),
             "wasm3" => cfg!(feature = "wasm3"),
             "wamr" => cfg!(feature = "wamr"),
-            "v8" => cfg!(feature = "v8"),
+            // The shim is only built when libnode was unpacked (scripts/setup-v8.sh).
+            "v8" => cfg!(feature = "v8") && option_env!("WASMBENCH_V8_SHIM").is_some(),
             _ => false,
         }
     }
@@ -110,6 +111,24 @@ impl BackendId {
             "wamr" => "wamrx-sys",
             "v8" => "v8 (libnode)",
             family => family,
+        }
+    }
+
+    /// Why this backend cannot run in this binary, or `None` when it can.
+    pub fn unavailable_reason(self) -> Option<String> {
+        if self.is_available() {
+            None
+        } else if self.family() == "v8" && cfg!(feature = "v8") {
+            Some(
+                "built without the V8 shim because libnode was not unpacked: run \
+                 scripts/setup-v8.sh, then rebuild"
+                    .into(),
+            )
+        } else {
+            Some(format!(
+                "not compiled into this binary: rebuild with the `{}` feature",
+                self.feature()
+            ))
         }
     }
 
@@ -165,15 +184,8 @@ impl BackendId {
 
     /// Create this backend's engine with the given limits.
     pub fn create(self, limits: &Limits) -> Result<Box<dyn Backend>> {
-        if !self.is_available() {
-            return Err(crate::RuntimeError::new(
-                self,
-                crate::ErrorKind::Unsupported,
-                format!(
-                    "not compiled into this binary: rebuild with the `{}` feature",
-                    self.feature()
-                ),
-            ));
+        if let Some(reason) = self.unavailable_reason() {
+            return Err(crate::RuntimeError::new(self, crate::ErrorKind::Unsupported, reason));
         }
         match self.family() {
             #[cfg(feature = "wasmtime")]

@@ -150,10 +150,10 @@ const RTLD_NOW: c_int = 2;
 
 /// Where build.rs put the shim; `WASMBENCH_V8_SHIM` at run time overrides it (for a binary
 /// moved to another machine).
-fn shim_path() -> PathBuf {
+fn shim_path() -> Option<PathBuf> {
     std::env::var_os("WASMBENCH_V8_SHIM")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("WASMBENCH_V8_SHIM")))
+        .or_else(|| option_env!("WASMBENCH_V8_SHIM").map(PathBuf::from))
 }
 
 fn last_dl_error() -> String {
@@ -170,7 +170,11 @@ fn last_dl_error() -> String {
 }
 
 fn load_api() -> std::result::Result<Api, String> {
-    let path = shim_path();
+    let path = shim_path().ok_or_else(|| {
+        "this binary was built without the V8 shim (libnode was not unpacked): run \
+         scripts/setup-v8.sh, then rebuild"
+            .to_string()
+    })?;
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| format!("V8 shim path {} contains a NUL byte", path.display()))?;
     // SAFETY: `c_path` is a valid NUL-terminated path. Loading the shim runs the static
