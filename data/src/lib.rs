@@ -102,6 +102,9 @@ pub enum Phase {
     /// Resident-memory growth per live instance while `instances` instances of the
     /// module are held at once, in bytes: the density figure of a serverless host.
     InstanceRss,
+    /// Bytes of the engine's own managed heap in use after execution, for engines that
+    /// have one (V8: the isolate's JS heap), from the engine's own statistics.
+    EngineHeap,
 }
 
 impl Phase {
@@ -117,6 +120,7 @@ impl Phase {
             Phase::Process => "process",
             Phase::PeakRss => "peak-rss",
             Phase::InstanceRss => "instance-rss",
+            Phase::EngineHeap => "engine-heap",
         }
     }
 }

@@ -295,6 +295,7 @@ fn measure_series(
             push(Mode::Warm, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
             push(Mode::Warm, Phase::Execute, Unit::Nanoseconds, s.execute);
             push(Mode::Warm, Phase::Total, Unit::Nanoseconds, total(&s));
+            push(Mode::Warm, Phase::EngineHeap, Unit::Bytes, s.engine_heap);
         }
         for &(k, bytes) in &outcome.instance_rss {
             series.push(Series {

@@ -73,6 +73,9 @@ pub struct PhaseTimes {
     pub isolate: Option<u64>,
     pub instantiate: Option<u64>,
     pub execute: Option<u64>,
+    /// Engine heap in use after execute, in bytes (V8), not a time.
+    #[serde(default)]
+    pub engine_heap: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -354,13 +357,15 @@ fn run_instance(
         None => module.instantiate(input),
     });
     let (exec, execute_ns) = timed(|| instance.and_then(|i| i.execute()));
+    let exec = exec?;
     let times = PhaseTimes {
         isolate,
         instantiate: Some(instantiate_ns),
         execute: Some(execute_ns),
+        engine_heap: exec.engine_heap_bytes,
         ..PhaseTimes::default()
     };
-    Ok((exec?, times))
+    Ok((exec, times))
 }
 
 #[cfg(test)]
@@ -372,6 +377,7 @@ mod tests {
             exit_code,
             stdout: stdout.to_vec(),
             stderr: b"oops".to_vec(),
+            engine_heap_bytes: None,
         }
     }
 

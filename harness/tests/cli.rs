@@ -196,6 +196,10 @@ fn quick_run_of_real_workloads_has_sane_values() {
         assert!((1e5..6e10).contains(&m(Mode::Cold, Phase::Process)), "{b}");
         assert!(m(Mode::Cold, Phase::PeakRss) > 1e6, "{b}: peak RSS in bytes");
         assert!(m(Mode::Warm, Phase::Execute) > 0.0);
+        if b.starts_with("v8-") {
+            // An isolate's JS heap, from V8's own statistics: hundreds of KiB at least.
+            assert!(m(Mode::Warm, Phase::EngineHeap) > 1e5, "{b}: engine heap in bytes");
+        }
     }
 
     let rows = read_csv(dir.path());

@@ -79,6 +79,9 @@ pub struct Execution {
     pub exit_code: i32,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// Bytes of the engine's own managed heap in use by this instance after `_start`,
+    /// where the engine has one and tells (V8: the isolate's JS heap).
+    pub engine_heap_bytes: Option<u64>,
 }
 
 /// Where a module's code comes from.

@@ -868,6 +868,7 @@ impl Instance for WamrInstance {
             exit_code,
             stdout,
             stderr,
+            engine_heap_bytes: None,
         })
     }
 }

@@ -507,6 +507,7 @@ impl Instance for Wasm3Instance {
             exit_code,
             stdout: std::mem::take(&mut host.stdout),
             stderr: std::mem::take(&mut host.stderr),
+            engine_heap_bytes: None,
         })
     }
 }

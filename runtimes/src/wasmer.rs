@@ -431,6 +431,7 @@ impl Instance for WasmerInstance {
             exit_code,
             stdout: self.stdout.take(),
             stderr: self.stderr.take(),
+            engine_heap_bytes: None,
         })
     }
 }

@@ -225,6 +225,7 @@ impl Instance for WasmiInstance {
             exit_code,
             stdout: self.stdout.take(),
             stderr: self.stderr.take(),
+            engine_heap_bytes: None,
         })
     }
 }

@@ -296,6 +296,7 @@ impl Instance for WasmtimeInstance {
             exit_code,
             stdout: self.stdout.contents().to_vec(),
             stderr: self.stderr.contents().to_vec(),
+            engine_heap_bytes: None,
         })
     }
 }
