@@ -142,6 +142,8 @@ def generate():
         "    return 0;",
         "}",
     ]
+    # c/ holds only this generated (git-ignored) file: a fresh checkout lacks the folder.
+    os.makedirs(os.path.join(HERE, "c"), exist_ok=True)
     with open(os.path.join(HERE, "c", "main.c"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
