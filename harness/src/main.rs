@@ -89,8 +89,9 @@ struct RunArgs {
     /// Few samples: a smoke run that still verifies every output
     #[arg(long)]
     quick: bool,
-    /// Execution deadline per `_start` call, in seconds
-    #[arg(long, default_value_t = 10.0)]
+    /// Execution deadline per `_start` call, in seconds (a run that needs longer is
+    /// reported as a timeout, never as data)
+    #[arg(long, default_value_t = 30.0)]
     deadline: f64,
     /// Largest linear memory an instance may have, in MiB
     #[arg(long, default_value_t = 1024)]
