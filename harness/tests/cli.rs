@@ -335,3 +335,49 @@ fn missing_feature_is_unsupported_not_an_obscure_failure() {
     assert!(wasmtime.error.is_none(), "{:?}", wasmtime.error);
     assert_eq!(wasmtime.module_features, ["simd"]);
 }
+
+/// Killing a run mid-way leaves valid CSV and JSON of the cells already measured, and the
+/// JSON says which cells are missing.
+#[test]
+fn a_killed_run_keeps_what_it_measured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let mut child = wasmbench()
+        .args(["run", "--manifest"])
+        .arg(fixtures())
+        .args(["-w", "ok,spin", "-b", "wasmtime-cranelift", "--quick", "--deadline", "30", "-o"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("wasmbench starts");
+    // `ok` takes well under a second; `spin` then loops until the 30 s deadline.
+    let json = out.join("results.json");
+    let started = std::time::Instant::now();
+    let mut measured = None;
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        if let Ok(text) = std::fs::read_to_string(&json) {
+            if let Ok(results) = Results::from_json(&text) {
+                if !results.cells.is_empty() {
+                    measured = Some(results);
+                    break;
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert!(measured.is_some(), "the first cell was written while the run went on");
+
+    let results = read_results(&out);
+    assert!(!results.complete, "an interrupted run is marked incomplete");
+    assert_eq!(results.cells.len(), 1);
+    assert_eq!(results.cells[0].id.workload, "ok");
+    assert!(results.cells[0].error.is_none());
+    assert_eq!(results.missing.len(), 1);
+    assert_eq!(results.missing[0].workload, "spin");
+    let rows = read_csv(&out);
+    assert!(rows.iter().all(|r| &r[2] == "ok"), "CSV holds the finished cell only");
+    assert!(rows.iter().any(|r| &r[5] == "execute" && &r[6] == "median"));
+}
