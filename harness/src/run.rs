@@ -16,8 +16,11 @@ use crate::manifest::{Workload, WorkloadModule};
 use crate::stats::summarize;
 use crate::worker::{read_module, Failure, PhaseTimes, Request, Response, Task};
 
-/// Time a worker gets beyond its executions' deadlines (compilation, start-up).
-const WORKER_GRACE: Duration = Duration::from_secs(60);
+/// Time a worker gets beyond its executions' deadlines (start-up, compilation: the 1.1 MB
+/// `dispatch` module compiles in about a second). A backend that cannot interrupt a
+/// running guest (wasm3 in a loop without calls) is killed this long after its deadline
+/// and its cell reported as a timeout.
+const WORKER_GRACE: Duration = Duration::from_secs(10);
 
 /// How many samples, under which limits.
 #[derive(Debug, Clone)]

@@ -381,3 +381,40 @@ fn a_killed_run_keeps_what_it_measured() {
     assert!(rows.iter().all(|r| &r[2] == "ok"), "CSV holds the finished cell only");
     assert!(rows.iter().any(|r| &r[5] == "execute" && &r[6] == "median"));
 }
+
+/// A guest the backend cannot interrupt (wasm3 stops loops only at calls) is ended by
+/// killing its worker: the cell is a timeout and the run goes on with the next cell.
+#[test]
+fn an_uninterruptible_loop_is_killed_and_reported_as_a_timeout() {
+    if !cfg!(feature = "wasm3") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let out = run(
+        &[
+            "--manifest",
+            fixtures().to_str().expect("utf-8"),
+            "-w",
+            "spin,ok",
+            "-b",
+            "wasm3",
+            "--deadline",
+            "0.3",
+            "--cold-samples",
+            "1",
+            "--samples",
+            "2",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(40), "killed within the grace");
+    let results = read_results(dir.path());
+    let spin = results.cells.iter().find(|c| c.id.workload == "spin").expect("spin cell");
+    let err = spin.error.as_ref().expect("spin fails");
+    assert_eq!(err.kind, ErrorKind::Timeout, "{}", err.message);
+    assert!(err.message.contains("worker killed"), "{}", err.message);
+    let ok = results.cells.iter().find(|c| c.id.workload == "ok").expect("ok cell");
+    assert!(ok.error.is_none(), "the next cell is measured: {:?}", ok.error);
+}
