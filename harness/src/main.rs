@@ -210,7 +210,7 @@ fn serve_worker() -> Result<()> {
 
 fn list(manifest: &Manifest) -> Result<()> {
     println!("Backends:");
-    println!("  {:<20} {:<12} {:<10} {:<10} about", "name", "kind", "runtime", "built in");
+    println!("  {:<20} {:<12} {:<26} {:<10} about", "name", "kind", "runtime", "built in");
     for &b in BackendId::ALL {
         let built = if b.is_available() {
             "yes".to_string()
@@ -220,7 +220,7 @@ fn list(manifest: &Manifest) -> Result<()> {
             format!("no ({})", b.feature())
         };
         println!(
-            "  {:<20} {:<12} {:<10} {:<10} {}",
+            "  {:<20} {:<12} {:<26} {:<10} {}",
             b.name(),
             b.kind().as_str(),
             format!("{} {}", b.runtime_crate(), b.runtime_version()),
