@@ -93,6 +93,9 @@ pub enum Phase {
     Instantiate,
     /// Running `_start`.
     Execute,
+    /// The region a sightglass-style module marks with `bench.start` / `bench.end`,
+    /// inside `execute`.
+    BenchRegion,
     /// Sum of the in-process phases of one sample.
     Total,
     /// Wall time of a whole child process, from spawn to exit, measured by the parent.
@@ -116,6 +119,7 @@ impl Phase {
             Phase::Isolate => "isolate",
             Phase::Instantiate => "instantiate",
             Phase::Execute => "execute",
+            Phase::BenchRegion => "bench-region",
             Phase::Total => "total",
             Phase::Process => "process",
             Phase::PeakRss => "peak-rss",

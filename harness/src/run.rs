@@ -202,6 +202,15 @@ fn measure_series(
             .copied()
             .filter(|f| cell.backend.unsupported_features().contains(f))
             .collect();
+        if info.imports.iter().any(|i| i.module == "bench") && !cell.backend.provides_bench_imports() {
+            return Err(Failure {
+                kind: ErrorKind::Unsupported,
+                message: format!(
+                    "the module imports `bench.start`/`bench.end` (sightglass-style), which {} does not provide",
+                    cell.backend
+                ),
+            });
+        }
         if !lacking.is_empty() {
             return Err(Failure {
                 kind: ErrorKind::Unsupported,
@@ -276,6 +285,7 @@ fn measure_series(
             push(Mode::Cold, Phase::Isolate, Unit::Nanoseconds, s.isolate);
             push(Mode::Cold, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
             push(Mode::Cold, Phase::Execute, Unit::Nanoseconds, s.execute);
+            push(Mode::Cold, Phase::BenchRegion, Unit::Nanoseconds, s.bench_region);
             push(Mode::Cold, Phase::Total, Unit::Nanoseconds, total(&s));
         }
         push(Mode::Cold, Phase::Process, Unit::Nanoseconds, Some(outcome.wall_ns));
@@ -297,6 +307,7 @@ fn measure_series(
             push(Mode::Warm, Phase::Isolate, Unit::Nanoseconds, s.isolate);
             push(Mode::Warm, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
             push(Mode::Warm, Phase::Execute, Unit::Nanoseconds, s.execute);
+            push(Mode::Warm, Phase::BenchRegion, Unit::Nanoseconds, s.bench_region);
             push(Mode::Warm, Phase::Total, Unit::Nanoseconds, total(&s));
             push(Mode::Warm, Phase::EngineHeap, Unit::Bytes, s.engine_heap);
         }

@@ -76,6 +76,9 @@ pub struct PhaseTimes {
     /// Engine heap in use after execute, in bytes (V8), not a time.
     #[serde(default)]
     pub engine_heap: Option<u64>,
+    /// The `bench.start`..`bench.end` region inside execute, for modules that mark one.
+    #[serde(default)]
+    pub bench_region: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -363,6 +366,7 @@ fn run_instance(
         instantiate: Some(instantiate_ns),
         execute: Some(execute_ns),
         engine_heap: exec.engine_heap_bytes,
+        bench_region: exec.bench_region_ns,
         ..PhaseTimes::default()
     };
     Ok((exec, times))
@@ -378,6 +382,7 @@ mod tests {
             stdout: stdout.to_vec(),
             stderr: b"oops".to_vec(),
             engine_heap_bytes: None,
+            bench_region_ns: None,
         }
     }
 

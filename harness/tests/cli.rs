@@ -418,3 +418,46 @@ fn an_uninterruptible_loop_is_killed_and_reported_as_a_timeout() {
     let ok = results.cells.iter().find(|c| c.id.workload == "ok").expect("ok cell");
     assert!(ok.error.is_none(), "the next cell is measured: {:?}", ok.error);
 }
+
+/// Sightglass-style modules: the harness provides `bench.start`/`bench.end` and records the
+/// region between them; a backend without those imports says so up front.
+#[test]
+fn bench_region_is_recorded_where_the_imports_are_provided() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures_dir = fixtures().parent().expect("fixtures folder").to_path_buf();
+    let manifest = dir.path().join("manifest.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "schema = 1\n[[workload]]\nname = \"bench\"\nenv = {{ INPUT = \"x\" }}\n\
+             expected_stdout = \"{}\"\n[[workload.module]]\nlanguage = \"wat\"\nwasm = \"{}\"\n",
+            fixtures_dir.join("ok.stdout").display(),
+            fixtures_dir.join("bench.wat").display()
+        ),
+    )
+    .expect("write manifest");
+    let mut backends = vec!["wasmtime-cranelift"];
+    if cfg!(feature = "wasmi") {
+        backends.push("wasmi");
+    }
+    if cfg!(feature = "wamr") {
+        backends.push("wamr-interp");
+    }
+    let out = run(
+        &["--manifest", manifest.to_str().expect("utf-8"), "-b", &backends.join(","), "--quick"],
+        &dir.path().join("out"),
+    );
+    let results = read_results(&dir.path().join("out"));
+    for cell in &results.cells {
+        if cell.id.backend == "wamr-interp" {
+            let err = cell.error.as_ref().expect("no bench imports on WAMR");
+            assert_eq!(err.kind, ErrorKind::Unsupported);
+            assert!(err.message.contains("bench.start"), "{}", err.message);
+            continue;
+        }
+        assert!(cell.error.is_none(), "{}: {:?}\n{}", cell.id, cell.error, text(&out.stderr));
+        let region = median(&results, &cell.id.backend, "bench", Mode::Warm, Phase::BenchRegion);
+        let execute = median(&results, &cell.id.backend, "bench", Mode::Warm, Phase::Execute);
+        assert!(region > 0.0 && region <= execute, "{}: region {region} within execute {execute}", cell.id);
+    }
+}

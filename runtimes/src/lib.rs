@@ -82,6 +82,34 @@ pub struct Execution {
     /// Bytes of the engine's own managed heap in use by this instance after `_start`,
     /// where the engine has one and tells (V8: the isolate's JS heap).
     pub engine_heap_bytes: Option<u64>,
+    /// Nanoseconds between the guest's calls of `bench.start` and `bench.end`
+    /// (sightglass-style modules; summed over repeated regions), if it made them.
+    pub bench_region_ns: Option<u64>,
+}
+
+/// The `bench.start` / `bench.end` imports of sightglass-style modules: the guest marks the
+/// region it wants timed, the host times it. Backends that provide them keep one per instance.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct BenchClock {
+    started: Option<std::time::Instant>,
+    total: Option<Duration>,
+}
+
+#[allow(dead_code)] // used by the backends that provide the `bench` imports
+impl BenchClock {
+    pub(crate) fn start(&mut self) {
+        self.started = Some(std::time::Instant::now());
+    }
+
+    pub(crate) fn end(&mut self) {
+        if let Some(started) = self.started.take() {
+            self.total = Some(self.total.unwrap_or_default() + started.elapsed());
+        }
+    }
+
+    pub(crate) fn region_ns(&self) -> Option<u64> {
+        self.total.map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    }
 }
 
 /// Where a module's code comes from.

@@ -146,6 +146,12 @@ impl BackendId {
         version.unwrap_or("unknown")
     }
 
+    /// Whether this backend provides the sightglass-style `bench.start` / `bench.end`
+    /// imports (and reports the region between them).
+    pub fn provides_bench_imports(self) -> bool {
+        matches!(self.family(), "wasmtime" | "wasmi")
+    }
+
     /// Whether this backend runs a workload's JavaScript version instead of its modules.
     pub fn runs_javascript(self) -> bool {
         self == BackendId::V8Js

@@ -902,6 +902,7 @@ impl Instance for V8Instance {
             stdout: self.output(1),
             stderr: self.output(2),
             engine_heap_bytes: Some(self.isolate.heap_used() as u64),
+            bench_region_ns: None,
         })
     }
 }

@@ -869,6 +869,7 @@ impl Instance for WamrInstance {
             stdout,
             stderr,
             engine_heap_bytes: None,
+            bench_region_ns: None,
         })
     }
 }

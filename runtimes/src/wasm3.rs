@@ -508,6 +508,7 @@ impl Instance for Wasm3Instance {
             stdout: std::mem::take(&mut host.stdout),
             stderr: std::mem::take(&mut host.stderr),
             engine_heap_bytes: None,
+            bench_region_ns: None,
         })
     }
 }

@@ -432,6 +432,7 @@ impl Instance for WasmerInstance {
             stdout: self.stdout.take(),
             stderr: self.stderr.take(),
             engine_heap_bytes: None,
+            bench_region_ns: None,
         })
     }
 }

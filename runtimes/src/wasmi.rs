@@ -21,7 +21,7 @@ use wasmi_wasi::WasiCtx;
 
 use crate::capture::CappedOutput;
 use crate::{
-    Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
+    Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
     Result, RuntimeError, WasiInput,
 };
 
@@ -46,6 +46,12 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
     let mut linker = Linker::<Ctx>::new(&engine);
     wasmi_wasi::add_to_linker(&mut linker, |ctx: &mut Ctx| &mut ctx.wasi)
         .map_err(|e| RuntimeError::new(id, ErrorKind::Unsupported, e.to_string()))?;
+    linker
+        .func_wrap("bench", "start", |mut caller: wasmi::Caller<'_, Ctx>| caller.data_mut().bench.start())
+        .and_then(|l| {
+            l.func_wrap("bench", "end", |mut caller: wasmi::Caller<'_, Ctx>| caller.data_mut().bench.end())
+        })
+        .map_err(|e| RuntimeError::new(id, ErrorKind::Unsupported, e.to_string()))?;
     let translation = if id == BackendId::Wasmi { "eager" } else { "lazy" };
     Ok(Box::new(WasmiBackend {
         id,
@@ -62,6 +68,7 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
 struct Ctx {
     wasi: WasiCtx,
     limits: StoreLimits,
+    bench: BenchClock,
 }
 
 struct WasmiBackend {
@@ -147,6 +154,7 @@ impl PreparedModule for WasmiModule {
             Ctx {
                 wasi: builder.build(),
                 limits,
+                bench: BenchClock::default(),
             },
         );
         store.limiter(|ctx| &mut ctx.limits);
@@ -226,6 +234,7 @@ impl Instance for WasmiInstance {
             stdout: self.stdout.take(),
             stderr: self.stderr.take(),
             engine_heap_bytes: None,
+            bench_region_ns: self.store.data().bench.region_ns(),
         })
     }
 }

@@ -20,7 +20,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
 use crate::{
-    Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
+    Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
     Result, RuntimeError, WasiInput,
 };
 
@@ -72,6 +72,12 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
     let engine = Engine::new(&config).map_err(err)?;
     let mut linker: Linker<Ctx> = Linker::new(&engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx: &mut Ctx| &mut ctx.wasi).map_err(err)?;
+    linker
+        .func_wrap("bench", "start", |mut caller: wasmtime::Caller<'_, Ctx>| caller.data_mut().bench.start())
+        .and_then(|l| {
+            l.func_wrap("bench", "end", |mut caller: wasmtime::Caller<'_, Ctx>| caller.data_mut().bench.end())
+        })
+        .map_err(err)?;
     let ticker = Ticker::start(engine.clone());
     Ok(Box::new(WasmtimeBackend {
         id,
@@ -120,6 +126,7 @@ impl Drop for Ticker {
 struct Ctx {
     wasi: WasiP1Ctx,
     limits: StoreLimits,
+    bench: BenchClock,
 }
 
 struct WasmtimeBackend {
@@ -250,6 +257,7 @@ impl PreparedModule for WasmtimeModule {
             Ctx {
                 wasi: builder.build_p1(),
                 limits,
+                bench: BenchClock::default(),
             },
         );
         store.limiter(|ctx| &mut ctx.limits);
@@ -291,12 +299,14 @@ impl Instance for WasmtimeInstance {
                 None => return Err(classify(self.id, e, "execute")),
             },
         };
+        let bench_region_ns = self.store.data().bench.region_ns();
         drop(self.store);
         Ok(Execution {
             exit_code,
             stdout: self.stdout.contents().to_vec(),
             stderr: self.stderr.contents().to_vec(),
             engine_heap_bytes: None,
+            bench_region_ns,
         })
     }
 }
