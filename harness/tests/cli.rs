@@ -25,6 +25,23 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifest.toml")
 }
 
+/// A manifest in `dir` with one workload: a fixture module and its expected stdout.
+fn one_workload_manifest(dir: &Path, name: &str, module: &str, expected: &str) -> PathBuf {
+    let fixtures_dir = fixtures().parent().expect("fixtures folder").to_path_buf();
+    let manifest = dir.join("manifest.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "schema = 1\n[[workload]]\nname = \"{name}\"\nenv = {{ INPUT = \"x\" }}\n\
+             expected_stdout = \"{}\"\n[[workload.module]]\nlanguage = \"wat\"\nwasm = \"{}\"\n",
+            fixtures_dir.join(expected).display(),
+            fixtures_dir.join(module).display()
+        ),
+    )
+    .expect("write manifest");
+    manifest
+}
+
 fn run(args: &[&str], out: &Path) -> Output {
     wasmbench()
         .arg("run")
@@ -309,18 +326,7 @@ fn missing_feature_is_unsupported_not_an_obscure_failure() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixtures_dir = fixtures().parent().expect("fixtures folder").to_path_buf();
-    let manifest = dir.path().join("manifest.toml");
-    std::fs::write(
-        &manifest,
-        format!(
-            "schema = 1\n[[workload]]\nname = \"simd\"\nenv = {{ INPUT = \"x\" }}\n\
-             expected_stdout = \"{}\"\n[[workload.module]]\nlanguage = \"wat\"\nwasm = \"{}\"\n",
-            fixtures_dir.join("empty.stdout").display(),
-            fixtures_dir.join("simd.wat").display()
-        ),
-    )
-    .expect("write manifest");
+    let manifest = one_workload_manifest(dir.path(), "simd", "simd.wat", "empty.stdout");
     let out = run(
         &["--manifest", manifest.to_str().expect("utf-8"), "-b", "wasmi,wasmtime-cranelift", "--quick"],
         &dir.path().join("out"),
@@ -424,18 +430,7 @@ fn an_uninterruptible_loop_is_killed_and_reported_as_a_timeout() {
 #[test]
 fn bench_region_is_recorded_where_the_imports_are_provided() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixtures_dir = fixtures().parent().expect("fixtures folder").to_path_buf();
-    let manifest = dir.path().join("manifest.toml");
-    std::fs::write(
-        &manifest,
-        format!(
-            "schema = 1\n[[workload]]\nname = \"bench\"\nenv = {{ INPUT = \"x\" }}\n\
-             expected_stdout = \"{}\"\n[[workload.module]]\nlanguage = \"wat\"\nwasm = \"{}\"\n",
-            fixtures_dir.join("ok.stdout").display(),
-            fixtures_dir.join("bench.wat").display()
-        ),
-    )
-    .expect("write manifest");
+    let manifest = one_workload_manifest(dir.path(), "bench", "bench.wat", "ok.stdout");
     let mut backends = vec!["wasmtime-cranelift"];
     if cfg!(feature = "wasmi") {
         backends.push("wasmi");
