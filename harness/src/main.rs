@@ -212,12 +212,9 @@ fn list(manifest: &Manifest) -> Result<()> {
     println!("Backends:");
     println!("  {:<20} {:<12} {:<26} {:<10} about", "name", "kind", "runtime", "built in");
     for &b in BackendId::ALL {
-        let built = if b.is_available() {
-            "yes".to_string()
-        } else if b.family() == "v8" && cfg!(feature = "v8") {
-            "no (run scripts/setup-v8.sh, rebuild)".to_string()
-        } else {
-            format!("no ({})", b.feature())
+        let (built, about) = match b.unavailable_reason() {
+            None => ("yes", b.about().to_string()),
+            Some(reason) => ("no", format!("{} ({reason})", b.about())),
         };
         println!(
             "  {:<20} {:<12} {:<26} {:<10} {}",
@@ -225,7 +222,7 @@ fn list(manifest: &Manifest) -> Result<()> {
             b.kind().as_str(),
             format!("{} {}", b.runtime_crate(), b.runtime_version()),
             built,
-            b.about()
+            about
         );
     }
     println!("\nWorkloads ({}):", manifest.path.display());

@@ -1,6 +1,7 @@
 //! Measurement: the (backend × workload × language) matrix, each cell measured in worker
 //! child processes, verified, summarised and written out after every cell.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -89,11 +90,16 @@ pub fn run(
     checkpoint(&results)?;
 
     let artifacts = tempfile::tempdir()?;
+    // A module runs on every backend: read and analyse it once, not once per cell.
+    let mut modules: HashMap<PathBuf, Result<AnalysedModule, Failure>> = HashMap::new();
     let progress = progress_bar(plan, settings);
     for (i, cell) in plan.iter().enumerate() {
         progress.set_message(cell.id().to_string());
         let artifact = artifacts.path().join(format!("cell{i}.artifact"));
-        let measured = measure_cell(cell, settings, &artifact, &progress);
+        let module = modules
+            .entry(cell.module.wasm.clone())
+            .or_insert_with(|| analyse(&cell.module));
+        let measured = measure_cell(cell, module, settings, &artifact, &progress);
         if let Some(err) = &measured.error {
             progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
         }
@@ -138,8 +144,61 @@ struct Series {
     instances: Option<u32>,
 }
 
+/// What the parent learns of a module before any worker runs it.
+struct AnalysedModule {
+    bytes: u64,
+    /// `None` for a JavaScript source.
+    info: Option<ModuleInfo>,
+}
+
+/// Read (for `.wat`, assemble) and analyse a module, to fail early and clearly.
+fn analyse(module: &WorkloadModule) -> Result<AnalysedModule, Failure> {
+    let code = read_module(&module.wasm)?;
+    let info = if module.language == "js" {
+        None
+    } else {
+        Some(ModuleInfo::of(&code).map_err(|e| Failure {
+            kind: ErrorKind::Invalid,
+            message: e.to_string(),
+        })?)
+    };
+    Ok(AnalysedModule {
+        bytes: code.len() as u64,
+        info,
+    })
+}
+
+/// Whether `backend` provides what the module needs: its WebAssembly features and, for
+/// sightglass-style modules, the `bench` imports.
+fn check_support(backend: BackendId, info: &ModuleInfo) -> Result<(), Failure> {
+    let unsupported = |message: String| Failure {
+        kind: ErrorKind::Unsupported,
+        message,
+    };
+    let lacking: Vec<&str> = info
+        .features
+        .iter()
+        .copied()
+        .filter(|f| backend.unsupported_features().contains(f))
+        .collect();
+    if !lacking.is_empty() {
+        return Err(unsupported(format!(
+            "the module uses {}, which {backend} does not support",
+            lacking.join(", ")
+        )));
+    }
+    if info.imports.iter().any(|i| i.module == "bench") && !backend.provides_bench_imports() {
+        return Err(unsupported(format!(
+            "the module imports `bench.start`/`bench.end` (sightglass-style), which {backend} \
+             does not provide"
+        )));
+    }
+    Ok(())
+}
+
 fn measure_cell(
     cell: &CellPlan,
+    module: &Result<AnalysedModule, Failure>,
     settings: &Settings,
     artifact: &Path,
     progress: &ProgressBar,
@@ -154,7 +213,7 @@ fn measure_cell(
         error: None,
         measurements: Vec::new(),
     };
-    match measure_series(cell, settings, artifact, progress, &mut out) {
+    match measure_series(cell, module, settings, artifact, progress, &mut out) {
         Ok(series) => {
             for s in series {
                 let Some(summary) = summarize(&s.values) else {
@@ -182,45 +241,17 @@ fn measure_cell(
 
 fn measure_series(
     cell: &CellPlan,
+    module: &Result<AnalysedModule, Failure>,
     settings: &Settings,
     artifact: &Path,
     progress: &ProgressBar,
     out: &mut Cell,
 ) -> Result<Vec<Series>, Failure> {
-    // Read (and for .wat, assemble) and analyse once here, to fail early and clearly.
-    let code = read_module(&cell.module.wasm)?;
-    out.module_bytes = code.len() as u64;
-    if !cell.backend.runs_javascript() {
-        let info = ModuleInfo::of(&code).map_err(|e| Failure {
-            kind: ErrorKind::Invalid,
-            message: e.to_string(),
-        })?;
+    let module = module.as_ref().map_err(Clone::clone)?;
+    out.module_bytes = module.bytes;
+    if let Some(info) = &module.info {
         out.module_features = info.features.iter().map(|f| f.to_string()).collect();
-        let lacking: Vec<&str> = info
-            .features
-            .iter()
-            .copied()
-            .filter(|f| cell.backend.unsupported_features().contains(f))
-            .collect();
-        if info.imports.iter().any(|i| i.module == "bench") && !cell.backend.provides_bench_imports() {
-            return Err(Failure {
-                kind: ErrorKind::Unsupported,
-                message: format!(
-                    "the module imports `bench.start`/`bench.end` (sightglass-style), which {} does not provide",
-                    cell.backend
-                ),
-            });
-        }
-        if !lacking.is_empty() {
-            return Err(Failure {
-                kind: ErrorKind::Unsupported,
-                message: format!(
-                    "the module uses {}, which {} does not support",
-                    lacking.join(", "),
-                    cell.backend
-                ),
-            });
-        }
+        check_support(cell.backend, info)?;
     }
     let deadline = settings.limits.deadline;
     let mut request = Request {
