@@ -28,6 +28,9 @@ pub enum BackendKind {
     Aot,
     /// JavaScript engine isolate (V8).
     Isolate,
+    /// An external command-line runtime run as a whole process (reference rows only,
+    /// e.g. `node` with `node:wasi`, the `wasmtime` CLI).
+    External,
 }
 
 impl BackendKind {
@@ -38,6 +41,7 @@ impl BackendKind {
             BackendKind::Interpreter => "interpreter",
             BackendKind::Aot => "aot",
             BackendKind::Isolate => "isolate",
+            BackendKind::External => "external",
         }
     }
 }
@@ -58,6 +62,14 @@ pub enum Mode {
     Warm,
     /// One-off steps done once per cell (e.g. AOT precompilation).
     Once,
+    /// Many instances executed for a fixed duration by `concurrency` workers, each with
+    /// its own engine and prepared module.
+    Throughput,
+    /// End to end through the HTTP gateway on loopback.
+    Http,
+    /// Executed under `valgrind --tool=callgrind`: values are instruction counts, which
+    /// do not depend on machine noise.
+    Callgrind,
 }
 
 impl Mode {
@@ -66,6 +78,9 @@ impl Mode {
             Mode::Cold => "cold",
             Mode::Warm => "warm",
             Mode::Once => "once",
+            Mode::Throughput => "throughput",
+            Mode::Http => "http",
+            Mode::Callgrind => "callgrind",
         }
     }
 }
@@ -108,6 +123,12 @@ pub enum Phase {
     /// Bytes of the engine's own managed heap in use after execution, for engines that
     /// have one (V8: the isolate's JS heap), from the engine's own statistics.
     EngineHeap,
+    /// Latency of one request (one fresh instance run to completion) under load.
+    Request,
+    /// The first request for a function (includes compiling or loading it).
+    FirstRequest,
+    /// Completed, verified requests per second.
+    Rate,
 }
 
 impl Phase {
@@ -125,6 +146,9 @@ impl Phase {
             Phase::PeakRss => "peak-rss",
             Phase::InstanceRss => "instance-rss",
             Phase::EngineHeap => "engine-heap",
+            Phase::Request => "request",
+            Phase::FirstRequest => "first-request",
+            Phase::Rate => "rate",
         }
     }
 }
@@ -141,6 +165,10 @@ impl fmt::Display for Phase {
 pub enum Unit {
     Nanoseconds,
     Bytes,
+    /// Events per second (e.g. requests per second).
+    PerSecond,
+    /// Instructions executed, as counted by callgrind.
+    Instructions,
 }
 
 impl Unit {
@@ -148,6 +176,8 @@ impl Unit {
         match self {
             Unit::Nanoseconds => "ns",
             Unit::Bytes => "bytes",
+            Unit::PerSecond => "per-second",
+            Unit::Instructions => "instructions",
         }
     }
 }
@@ -272,15 +302,24 @@ pub struct Measurement {
     /// For [`Phase::InstanceRss`]: how many instances were live at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instances: Option<u32>,
+    /// For [`Mode::Throughput`] and [`Mode::Http`]: how many workers (or connections)
+    /// ran at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
 }
 
 impl Measurement {
-    /// The phase as the long format names it: `instance-rss-k100` for 100 live instances.
+    /// The phase as the long format names it: `instance-rss-k100` for 100 live instances,
+    /// `rate-c4` for 4 concurrent workers.
     pub fn phase_label(&self) -> String {
-        match self.instances {
-            Some(k) => format!("{}-k{k}", self.phase),
-            None => self.phase.to_string(),
+        let mut label = self.phase.to_string();
+        if let Some(k) = self.instances {
+            label.push_str(&format!("-k{k}"));
         }
+        if let Some(c) = self.concurrency {
+            label.push_str(&format!("-c{c}"));
+        }
+        label
     }
 }
 
@@ -554,6 +593,7 @@ mod tests {
                 summary: summary(5.0),
                 samples: vec![5.0],
                 instances: None,
+                concurrency: None,
             }],
         });
         r.cells.push(Cell {

@@ -142,6 +142,7 @@ struct Series {
     unit: Unit,
     values: Vec<f64>,
     instances: Option<u32>,
+    concurrency: Option<u32>,
 }
 
 /// What the parent learns of a module before any worker runs it.
@@ -226,6 +227,7 @@ fn measure_cell(
                     summary,
                     samples: s.values,
                     instances: s.instances,
+                    concurrency: s.concurrency,
                 });
             }
         }
@@ -287,6 +289,7 @@ fn measure_series(
                 unit,
                 values: vec![value as f64],
                 instances: None,
+                concurrency: None,
             }),
         }
     };
@@ -349,6 +352,7 @@ fn measure_series(
                 unit: Unit::Bytes,
                 values: vec![bytes],
                 instances: Some(k),
+                concurrency: None,
             });
         }
     }

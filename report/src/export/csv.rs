@@ -103,6 +103,7 @@ mod tests {
                 },
                 samples: vec![1.0, 2.0],
                 instances: None,
+                concurrency: None,
             }],
         });
         results.cells.push(Cell {
