@@ -213,7 +213,8 @@ validate() {
         say "$f: uses a Wasm feature outside MVP + bulk-memory + sign-ext + mutable-globals + nontrapping-fptoint + multivalue"
         return 1
     fi
-    sections="$(wasm-objdump -x -j Import -j Export "$f")"
+    # All sections: wasm-objdump keeps only the last of several -j options.
+    sections="$(wasm-objdump -x "$f")"
     bad="$(grep -E '^ - func\[[0-9]+\].* <- ' <<<"$sections" | grep -v ' <- wasi_snapshot_preview1\.' || true)"
     if [[ -n "$bad" ]] || grep -qE '^ - (global|memory|table)\[[0-9]+\].* <- ' <<<"$sections"; then
         say "$f: imports something other than wasi_snapshot_preview1 functions"
@@ -319,6 +320,13 @@ for f in "$WORKLOADS"/built/*.wasm; do
         status=1
     fi
 done
+
+# The manifest records size, hash, imports, exports and features of every built module.
+if [[ $mode == build ]]; then
+    python3 "$ROOT/scripts/describe-modules.py" "$manifest" || status=1
+else
+    python3 "$ROOT/scripts/describe-modules.py" --check "$manifest" || status=1
+fi
 
 if [[ $mode == check ]]; then
     if [[ $status -eq 0 ]]; then

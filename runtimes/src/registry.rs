@@ -147,9 +147,9 @@ impl BackendId {
     }
 
     /// Whether this backend provides the sightglass-style `bench.start` / `bench.end`
-    /// imports (and reports the region between them).
+    /// imports (and reports the region between them): every WebAssembly backend does.
     pub fn provides_bench_imports(self) -> bool {
-        matches!(self.family(), "wasmtime" | "wasmi")
+        !self.runs_javascript()
     }
 
     /// Whether this backend runs a workload's JavaScript version instead of its modules.

@@ -119,6 +119,7 @@ type FnJsInstantiate = unsafe extern "C" fn(
 type FnRun = unsafe extern "C" fn(*mut WbIsolate, *mut WbInstance, *mut i32, Msg) -> c_int;
 type FnOutput = unsafe extern "C" fn(*const WbInstance, c_int, *mut *const u8, *mut usize);
 type FnInstanceFree = unsafe extern "C" fn(*mut WbIsolate, *mut WbInstance);
+type FnBenchRegion = unsafe extern "C" fn(*const WbInstance, *mut u64) -> c_int;
 
 /// The shim's functions, resolved once with `dlsym`.
 struct Api {
@@ -137,6 +138,7 @@ struct Api {
     js_instantiate: FnJsInstantiate,
     instance_run: FnRun,
     instance_output: FnOutput,
+    instance_bench_region: FnBenchRegion,
     instance_free: FnInstanceFree,
 }
 
@@ -218,6 +220,7 @@ fn load_api() -> std::result::Result<Api, String> {
         js_instantiate: sym!("wb_js_instantiate", FnJsInstantiate),
         instance_run: sym!("wb_instance_run", FnRun),
         instance_output: sym!("wb_instance_output", FnOutput),
+        instance_bench_region: sym!("wb_instance_bench_region", FnBenchRegion),
         instance_free: sym!("wb_instance_free", FnInstanceFree),
     })
 }
@@ -854,6 +857,14 @@ struct V8Instance {
 }
 
 impl V8Instance {
+    /// The region between the guest's `bench.start` and `bench.end` calls, if it made them.
+    fn bench_region(&self) -> Option<u64> {
+        let mut ns = 0u64;
+        // SAFETY: the instance is alive and `ns` is a valid out-pointer.
+        let closed = unsafe { (self.api.instance_bench_region)(self.instance.as_ptr(), &mut ns) };
+        (closed != 0).then_some(ns)
+    }
+
     fn output(&self, fd: c_int) -> Vec<u8> {
         let mut ptr: *const u8 = std::ptr::null();
         let mut len = 0usize;
@@ -902,7 +913,7 @@ impl Instance for V8Instance {
             stdout: self.output(1),
             stderr: self.output(2),
             engine_heap_bytes: Some(self.isolate.heap_used() as u64),
-            bench_region_ns: None,
+            bench_region_ns: self.bench_region(),
         })
     }
 }

@@ -55,7 +55,7 @@
 //!
 //! Linux only (memfd, file seals).
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -67,7 +67,7 @@ use std::time::{Duration, Instant};
 use wamrx_sys as sys;
 
 use crate::{
-    Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
+    Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, WasiInput,
 };
 
@@ -158,6 +158,7 @@ fn runtime(id: BackendId) -> Result<()> {
         }
         // SAFETY: the runtime is initialised; setting the log level has no preconditions.
         unsafe { sys::wasm_runtime_set_log_level(sys::WASM_LOG_LEVEL_FATAL) };
+        register_bench_imports()?;
         Ok(())
     });
     if let Err(e) = init {
@@ -829,6 +830,7 @@ impl Instance for WamrInstance {
         if let Some(watchdog) = &self.watchdog {
             watchdog.arm(self.instance.raw, Instant::now() + self.deadline);
         }
+        BENCH.with(|b| *b.borrow_mut() = BenchClock::default());
         // SAFETY: `exec_env`, `instance` and `start` are live and belong together (`start`
         // was looked up in this instance, `exec_env` created on it); `_start` takes no
         // parameters and returns nothing, so a null argv with argc 0 is valid. The call
@@ -836,6 +838,7 @@ impl Instance for WamrInstance {
         let ok = unsafe {
             sys::wasm_runtime_call_wasm(self.exec_env.raw, self.start, 0, std::ptr::null_mut())
         };
+        let bench_region_ns = BENCH.with(|b| b.borrow().region_ns());
         let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
 
         // Output beyond the cap is the root cause of whatever happened next.
@@ -869,8 +872,55 @@ impl Instance for WamrInstance {
             stdout,
             stderr,
             engine_heap_bytes: None,
-            bench_region_ns: None,
+            bench_region_ns,
         })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The sightglass-style `bench.start` / `bench.end` imports
+// ---------------------------------------------------------------------------------------
+
+thread_local! {
+    /// The bench region of the execution running on this thread: an instance executes on
+    /// the thread that created it, and WAMR calls native functions on that same thread.
+    static BENCH: std::cell::RefCell<BenchClock> = std::cell::RefCell::new(BenchClock::default());
+}
+
+extern "C" fn bench_start(_exec_env: sys::wasm_exec_env_t) {
+    BENCH.with(|b| b.borrow_mut().start());
+}
+
+extern "C" fn bench_end(_exec_env: sys::wasm_exec_env_t) {
+    BENCH.with(|b| b.borrow_mut().end());
+}
+
+/// Registers `bench.start` / `bench.end` with WAMR, once per process (from the runtime's
+/// one-time initialisation).
+fn register_bench_imports() -> std::result::Result<(), String> {
+    // WAMR keeps (and sorts) the array for the life of the process: leak it.
+    let symbols: &'static mut [sys::NativeSymbol; 2] = Box::leak(Box::new([
+        sys::NativeSymbol {
+            symbol: c"start".as_ptr(),
+            func_ptr: bench_start as *mut c_void,
+            signature: c"()".as_ptr(),
+            attachment: std::ptr::null_mut(),
+        },
+        sys::NativeSymbol {
+            symbol: c"end".as_ptr(),
+            func_ptr: bench_end as *mut c_void,
+            signature: c"()".as_ptr(),
+            attachment: std::ptr::null_mut(),
+        },
+    ]));
+    // SAFETY: the runtime is initialised; the module name and the symbol array are
+    // 'static; each function has the C signature WAMR uses for a `()` native without
+    // results: `void f(wasm_exec_env_t)`.
+    let ok = unsafe { sys::wasm_runtime_register_natives(c"bench".as_ptr(), symbols.as_mut_ptr(), 2) };
+    if ok {
+        Ok(())
+    } else {
+        Err("wasm_runtime_register_natives(\"bench\") failed".to_string())
     }
 }
 

@@ -52,7 +52,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wasm3::wasm3_sys as ffi;
 
 use crate::{
-    Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
+    Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, WasiInput,
 };
 
@@ -508,7 +508,7 @@ impl Instance for Wasm3Instance {
             stdout: std::mem::take(&mut host.stdout),
             stderr: std::mem::take(&mut host.stderr),
             engine_heap_bytes: None,
-            bench_region_ns: None,
+            bench_region_ns: host.bench.region_ns(),
         })
     }
 }
@@ -795,6 +795,8 @@ struct HostState {
     rng: u64,
     /// When the current guarded call must stop (bounds `poll_oneoff` sleeps).
     deadline: Option<Instant>,
+    /// The region between the guest's `bench.start` and `bench.end` calls.
+    bench: BenchClock,
 }
 
 impl HostState {
@@ -825,6 +827,7 @@ impl HostState {
             clock_base: Instant::now(),
             rng: seed(),
             deadline: None,
+            bench: BenchClock::default(),
         }
     }
 
@@ -900,6 +903,8 @@ impl Guest<'_> {
 
 /// What a host function hands back to wasm3.
 enum Outcome {
+    /// No result (a function of type `[] -> []`).
+    Void,
     /// An `i32` result (WASI errno).
     Errno(Errno),
     /// Unwind the execution with this wasm3 error.
@@ -953,6 +958,7 @@ unsafe fn host_call<const N: usize>(
     let host = unsafe { &mut *cookie.cast::<HostState>() };
     let mut guest = Guest { mem };
     match body(host, &mut guest, args) {
+        Outcome::Void => std::ptr::null(),
         Outcome::Errno(value) => {
             // SAFETY: the result slot is the first argument slot (there is at least one
             // slot for a function with a result: wasm3 reserves it even without arguments).
@@ -1059,11 +1065,47 @@ host_functions! {
 }
 
 fn host_function(module: &str, name: &str) -> Option<&'static HostFunction> {
-    if module != WASI_MODULE {
-        return None;
-    }
-    HOST_FUNCTIONS.iter().find(|f| f.name == name)
+    let functions = match module {
+        WASI_MODULE => HOST_FUNCTIONS,
+        BENCH_MODULE => BENCH_FUNCTIONS,
+        _ => return None,
+    };
+    functions.iter().find(|f| f.name == name)
 }
+
+const BENCH_MODULE: &str = "bench";
+
+unsafe extern "C" fn bench_start(
+    runtime: ffi::IM3Runtime,
+    sp: *mut u64,
+    _mem: *mut c_void,
+    cookie: *mut c_void,
+) -> *const c_void {
+    // SAFETY: linked by `link_wasi`, which meets `host_call`'s contract.
+    unsafe { host_call::<0>(runtime, sp, cookie, |h, _, _| {
+        h.bench.start();
+        Outcome::Void
+    }) }
+}
+
+unsafe extern "C" fn bench_end(
+    runtime: ffi::IM3Runtime,
+    sp: *mut u64,
+    _mem: *mut c_void,
+    cookie: *mut c_void,
+) -> *const c_void {
+    // SAFETY: linked by `link_wasi`, which meets `host_call`'s contract.
+    unsafe { host_call::<0>(runtime, sp, cookie, |h, _, _| {
+        h.bench.end();
+        Outcome::Void
+    }) }
+}
+
+/// The sightglass-style `bench.start` / `bench.end` imports.
+static BENCH_FUNCTIONS: &[HostFunction] = &[
+    HostFunction { name: "start", params: &[], results: &[], signature: c"v()", call: bench_start },
+    HostFunction { name: "end", params: &[], results: &[], signature: c"v()", call: bench_end },
+];
 
 extern "C" {
     /// The linker behind wasm3's `m3_LinkRawFunctionEx` (m3_bind.c in wasm3 0.4.7, with
@@ -3074,7 +3116,7 @@ mod tests {
 
     #[test]
     fn host_signatures_match_their_types() {
-        for f in HOST_FUNCTIONS {
+        for f in HOST_FUNCTIONS.iter().chain(BENCH_FUNCTIONS) {
             let letter = |t: &u8| if *t == I64 { 'I' } else { 'i' };
             let result = f.results.first().map_or('v', letter);
             let params: String = f.params.iter().map(letter).collect();

@@ -58,7 +58,7 @@ use wasmer::sys::LLVM;
 use wasmer::sys::{BaseTunables, EngineBuilder, NativeEngineExt, Tunables};
 use wasmer::sys::{Cranelift, Singlepass};
 use wasmer::{
-    DeserializeError, Engine, ExternType, InstantiationError, Interrupter, LinkError, MemoryStyle,
+    DeserializeError, Engine, ExternType, Function, FunctionEnv, FunctionEnvMut, FunctionType, InstantiationError, Interrupter, LinkError, MemoryStyle,
     MemoryType, Module, Pages, Store, TableStyle, TableType, TypedFunction, WASM_MAX_PAGES,
     WASM_PAGE_SIZE,
 };
@@ -67,14 +67,18 @@ use wasmer_wasix::virtual_fs::{FsError, Pipe, VirtualFile};
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError, WasiFunctionEnv, WasiVersion};
 
 use crate::{
-    Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
+    Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, WasiInput,
 };
 
 /// How often the watchdog repeats an interrupt until the execution has stopped.
 const INTERRUPT_RETRY: Duration = Duration::from_millis(5);
 
-/// Every WASI function wasmer-wasix provides: namespace → name → type.
+/// Namespace of the sightglass-style `bench.start` / `bench.end` imports.
+const BENCH_MODULE: &str = "bench";
+
+/// Every WASI function wasmer-wasix provides, plus the `bench` imports: namespace → name →
+/// type.
 type ImportCatalogue = HashMap<String, HashMap<String, ExternType>>;
 
 pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>> {
@@ -162,6 +166,13 @@ fn wasi_catalogue(
             let ty = item.ty(&store);
             catalogue.entry(module).or_default().insert(name, ty);
         }
+    }
+    let bench = catalogue.entry(BENCH_MODULE.to_string()).or_default();
+    for name in ["start", "end"] {
+        bench.insert(
+            name.to_string(),
+            ExternType::Function(FunctionType::new(vec![], vec![])),
+        );
     }
     Ok(catalogue)
 }
@@ -365,9 +376,18 @@ impl PreparedModule for WasmerModule {
                     format!("building the WASI context: {e}"),
                 )
             })?;
-        let imports = env
+        let mut imports = env
             .import_object_for_all_wasi_versions(&mut store, &self.module)
             .map_err(|e| shared.error(ErrorKind::Unlinkable, e.to_string()))?;
+        let bench = FunctionEnv::new(&mut store, BenchClock::default());
+        let start = Function::new_typed_with_env(&mut store, &bench, |mut b: FunctionEnvMut<'_, BenchClock>| {
+            b.data_mut().start()
+        });
+        let end = Function::new_typed_with_env(&mut store, &bench, |mut b: FunctionEnvMut<'_, BenchClock>| {
+            b.data_mut().end()
+        });
+        imports.define(BENCH_MODULE, "start", start);
+        imports.define(BENCH_MODULE, "end", end);
         // A wasm `start` function runs inside `Instance::new`: keep it under the deadline.
         GROW_REFUSED.with(|refused| refused.set(None));
         let instance = {
@@ -387,6 +407,7 @@ impl PreparedModule for WasmerModule {
             shared: Arc::clone(shared),
             store,
             _env: env,
+            bench,
             start,
             interrupter,
             stdout,
@@ -399,6 +420,7 @@ struct WasmerInstance {
     shared: Arc<Shared>,
     store: Store,
     _env: WasiFunctionEnv,
+    bench: FunctionEnv<BenchClock>,
     start: TypedFunction<(), ()>,
     interrupter: Interrupter,
     stdout: CappedOutput,
@@ -426,13 +448,14 @@ impl Instance for WasmerInstance {
                 _ => return Err(classify_trap(&shared, &e, "execute")),
             },
         };
+        let bench_region_ns = self.bench.as_ref(&self.store).region_ns();
         drop(self.store);
         Ok(Execution {
             exit_code,
             stdout: self.stdout.take(),
             stderr: self.stderr.take(),
             engine_heap_bytes: None,
-            bench_region_ns: None,
+            bench_region_ns,
         })
     }
 }

@@ -112,3 +112,38 @@ fn a_trap_is_a_trap_everywhere() {
         assert!(!err.message.is_empty(), "{id}: carries the runtime's message");
     }
 }
+
+#[test]
+fn bench_region_is_recorded_everywhere() {
+    // Sightglass-style markers around a loop that spins for a measurable while; a second,
+    // empty region adds to the first. Outside the regions: nothing.
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "bench" "start" (func $start))
+          (import "bench" "end" (func $end))
+          (memory (export "memory") 1)
+          (func (export "_start") (local $i i32)
+            (call $start)
+            (loop $l
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 200000))))
+            (call $end)
+            (call $start)
+            (call $end)))"#,
+    )
+    .expect("wat");
+    for (id, result) in run_everywhere(&wasm, &WasiInput::default()) {
+        let out = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(out.exit_code, 0, "{id}");
+        let region = out
+            .bench_region_ns
+            .unwrap_or_else(|| panic!("{id}: no bench region recorded"));
+        assert!(region > 0, "{id}: a 200000-iteration loop takes time");
+    }
+    // A module without markers reports no region.
+    let plain = workload("built/hello.c.wasm");
+    for (id, result) in run_everywhere(&plain, &WasiInput::default()) {
+        let out = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(out.bench_region_ns, None, "{id}");
+    }
+}

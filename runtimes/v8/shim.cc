@@ -96,6 +96,12 @@ struct wb_instance {
     bool js = false;
     v8::Global<v8::Object> memory;  // the exported WasmMemoryObject, if any
     v8::Global<v8::Function> entry;  // `_start` or `main`
+    // sightglass-style bench region: CLOCK_MONOTONIC at `bench.start`, and the sum of
+    // the regions closed by `bench.end` so far.
+    uint64_t bench_started_ns = 0;
+    bool bench_open = false;
+    uint64_t bench_total_ns = 0;
+    bool bench_seen = false;
 };
 
 namespace {
@@ -664,8 +670,22 @@ void wasi_poll_oneoff(const v8::FunctionCallbackInfo<v8::Value> &info) {
     ret(info, kSuccess);
 }
 
-// sightglass-style markers: accepted, not recorded.
-void bench_marker(const v8::FunctionCallbackInfo<v8::Value> &info) { (void)info; }
+// sightglass-style markers: the host times the region between them.
+void bench_start(const v8::FunctionCallbackInfo<v8::Value> &info) {
+    wb_instance *inst = instance_of(info);
+    inst->bench_started_ns = now_ns(CLOCK_MONOTONIC);
+    inst->bench_open = true;
+}
+
+void bench_end(const v8::FunctionCallbackInfo<v8::Value> &info) {
+    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    wb_instance *inst = instance_of(info);
+    if (inst->bench_open) {
+        inst->bench_total_ns += now - inst->bench_started_ns;
+        inst->bench_open = false;
+        inst->bench_seen = true;
+    }
+}
 
 struct HostFunction {
     const char *module;
@@ -724,8 +744,8 @@ const HostFunction kHostFunctions[] = {
     {kWasi, "sock_recv", wasi_nosys},
     {kWasi, "sock_send", wasi_nosys},
     {kWasi, "sock_shutdown", wasi_nosys},
-    {"bench", "start", bench_marker},
-    {"bench", "end", bench_marker},
+    {"bench", "start", bench_start},
+    {"bench", "end", bench_end},
 };
 
 v8::FunctionCallback find_host(const std::string &module, const std::string &name) {
@@ -1188,6 +1208,11 @@ void wb_instance_output(const wb_instance *inst, int fd, const uint8_t **ptr, si
     const std::string &s = inst->out[fd == 2 ? 1 : 0];
     *ptr = reinterpret_cast<const uint8_t *>(s.data());
     *len = s.size();
+}
+
+int wb_instance_bench_region(const wb_instance *inst, uint64_t *ns) {
+    *ns = inst->bench_total_ns;
+    return inst->bench_seen ? 1 : 0;
 }
 
 void wb_instance_free(wb_isolate *w, wb_instance *inst) {

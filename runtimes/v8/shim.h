@@ -92,6 +92,9 @@ int wb_instance_run(wb_isolate *isolate, wb_instance *instance, int32_t *exit_co
                     char **message);
 /* Captured output of fd 1 or 2; valid until wb_instance_free. */
 void wb_instance_output(const wb_instance *instance, int fd, const uint8_t **ptr, size_t *len);
+/* Nanoseconds between the guest's bench.start and bench.end calls (summed); returns 1 if
+   a region was closed, 0 (and *ns = 0) if not. */
+int wb_instance_bench_region(const wb_instance *instance, uint64_t *ns);
 void wb_instance_free(wb_isolate *isolate, wb_instance *instance);
 
 #ifdef __cplusplus
