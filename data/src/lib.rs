@@ -412,10 +412,22 @@ pub struct RunConfig {
     pub max_time_ms: u64,
     pub warmup: usize,
     pub deadline_ms: u64,
+    /// Longest compiling or loading one module may take.
+    #[serde(default)]
+    pub compile_deadline_ms: u64,
     pub max_memory_bytes: u64,
     pub max_output_bytes: u64,
     pub backends: Vec<String>,
     pub workloads: Vec<String>,
+    /// Seed of the shuffled order the cells were measured in (`None`: plan order).
+    #[serde(default)]
+    pub order_seed: Option<u64>,
+    /// Throughput: concurrency levels measured per cell (empty: none), and for how long
+    /// each, in milliseconds.
+    #[serde(default)]
+    pub concurrency: Vec<u32>,
+    #[serde(default)]
+    pub throughput_ms: u64,
 }
 
 /// One run: the document written as `results.json`.

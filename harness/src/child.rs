@@ -1,6 +1,7 @@
-//! Running one worker child process: send the request, collect the response, and measure
-//! the child from the outside (wall time from spawn to exit, peak RSS from `wait4`).
-//! A child that outlives its time budget is killed and reported as a timeout.
+//! Running child processes — a worker (send the request, collect the response) or an
+//! external runtime's CLI — and measuring them from the outside (wall time from spawn to
+//! exit, peak RSS from `wait4`). A child that outlives its time budget is killed and
+//! reported as a timeout.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -54,33 +55,52 @@ fn wait4(pid: libc::pid_t) -> std::io::Result<Exit> {
     }
 }
 
-/// Run `exe worker` with `req`, killing it after `timeout`.
-pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
-    let failed = |kind, message: String| ChildOutcome {
-        response: Err(Failure { kind, message }),
-        wall_ns: 0,
-        max_rss_bytes: None,
-    };
-    let payload = match serde_json::to_vec(req) {
-        Ok(p) => p,
-        Err(e) => return failed(ErrorKind::Harness, format!("encoding worker request: {e}")),
-    };
+/// What the parent saw of any child process.
+#[derive(Debug)]
+pub struct ProcessOutcome {
+    /// Raw wait status (see `libc::WIFEXITED` & co.).
+    pub status: libc::c_int,
+    pub stdout: Vec<u8>,
+    /// At most [`STDERR_KEEP`] bytes of it.
+    pub stderr: Vec<u8>,
+    /// Spawn to exit, in nanoseconds.
+    pub wall_ns: u64,
+    /// Peak resident set size of the child, in bytes (from `wait4`'s rusage).
+    pub max_rss_bytes: Option<u64>,
+    /// The child outlived its time budget and was killed.
+    pub timed_out: bool,
+}
+
+impl ProcessOutcome {
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).trim().to_string()
+    }
+
+    /// The exit code, or `None` if a signal ended the child.
+    pub fn exit_code(&self) -> Option<i32> {
+        libc::WIFEXITED(self.status).then(|| libc::WEXITSTATUS(self.status))
+    }
+}
+
+/// Spawn `command` with piped stdio, feed it `stdin`, collect its output, and kill it
+/// after `timeout`. Wall time runs from just before the spawn to the moment `wait4`
+/// returns. `what` names the child in error messages.
+pub fn run_process(
+    mut command: Command,
+    what: &str,
+    stdin: &[u8],
+    timeout: Duration,
+) -> Result<ProcessOutcome, Failure> {
     let start = Instant::now();
-    let mut child = match Command::new(exe)
-        .arg("worker")
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return failed(
-                ErrorKind::Harness,
-                format!("spawning worker {}: {e}", exe.display()),
-            )
-        }
-    };
+        .map_err(|e| Failure {
+            kind: ErrorKind::Harness,
+            message: format!("spawning {what}: {e}"),
+        })?;
     let pid = child.id() as libc::pid_t;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -100,9 +120,9 @@ pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome 
             buf
         })
     });
-    if let Some(mut stdin) = child.stdin.take() {
-        // A worker that dies before reading its request shows up in its exit status.
-        let _ = stdin.write_all(&payload);
+    if let Some(mut pipe) = child.stdin.take() {
+        // A child that dies before reading its input shows up in its exit status.
+        let _ = pipe.write_all(stdin);
     }
 
     let (exit, timed_out) = match rx.recv_timeout(timeout) {
@@ -118,20 +138,49 @@ pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome 
     };
     let stdout = stdout.and_then(|h| h.join().ok()).unwrap_or_default();
     let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
-    let stderr_text = String::from_utf8_lossy(&stderr).trim().to_string();
+    let exit = exit.map_err(|e| Failure {
+        kind: ErrorKind::Harness,
+        message: format!("waiting for {what}: {e}"),
+    })?;
+    Ok(ProcessOutcome {
+        status: exit.status,
+        stdout,
+        stderr,
+        wall_ns: u64::try_from(exit.at.duration_since(start).as_nanos()).unwrap_or(u64::MAX),
+        max_rss_bytes: u64::try_from(exit.max_rss_kib).ok().map(|k| k * 1024),
+        timed_out,
+    })
+}
 
-    let exit = match exit {
-        Ok(exit) => exit,
-        Err(e) => return failed(ErrorKind::Harness, format!("waiting for worker: {e}")),
+/// Run `exe worker` with `req`, killing it after `timeout`.
+pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
+    let failed = |failure: Failure| ChildOutcome {
+        response: Err(failure),
+        wall_ns: 0,
+        max_rss_bytes: None,
     };
-    let wall_ns = u64::try_from(exit.at.duration_since(start).as_nanos()).unwrap_or(u64::MAX);
-    let max_rss_bytes = u64::try_from(exit.max_rss_kib).ok().map(|k| k * 1024);
+    let payload = match serde_json::to_vec(req) {
+        Ok(p) => p,
+        Err(e) => {
+            return failed(Failure {
+                kind: ErrorKind::Harness,
+                message: format!("encoding worker request: {e}"),
+            })
+        }
+    };
+    let mut command = Command::new(exe);
+    command.arg("worker");
+    let what = format!("worker {}", exe.display());
+    let p = match run_process(command, &what, &payload, timeout) {
+        Ok(p) => p,
+        Err(f) => return failed(f),
+    };
     let outcome = |response| ChildOutcome {
         response,
-        wall_ns,
-        max_rss_bytes,
+        wall_ns: p.wall_ns,
+        max_rss_bytes: p.max_rss_bytes,
     };
-    if timed_out {
+    if p.timed_out {
         return outcome(Err(Failure {
             kind: ErrorKind::Timeout,
             message: format!(
@@ -140,22 +189,24 @@ pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome 
             ),
         }));
     }
-    if libc::WIFSIGNALED(exit.status) {
+    if libc::WIFSIGNALED(p.status) {
         return outcome(Err(Failure {
             kind: ErrorKind::Harness,
             message: format!(
-                "worker crashed with signal {}; stderr: {stderr_text}",
-                libc::WTERMSIG(exit.status)
+                "worker crashed with signal {}; stderr: {}",
+                libc::WTERMSIG(p.status),
+                p.stderr_text()
             ),
         }));
     }
-    match serde_json::from_slice::<Response>(&stdout) {
+    match serde_json::from_slice::<Response>(&p.stdout) {
         Ok(r) => outcome(Ok(r)),
         Err(e) => outcome(Err(Failure {
             kind: ErrorKind::Harness,
             message: format!(
-                "worker exited with status {} and no valid response ({e}); stderr: {stderr_text}",
-                libc::WEXITSTATUS(exit.status)
+                "worker exited with status {} and no valid response ({e}); stderr: {}",
+                libc::WEXITSTATUS(p.status),
+                p.stderr_text()
             ),
         })),
     }

@@ -3,8 +3,10 @@
 
 pub mod child;
 pub mod environment;
+pub mod external;
 pub mod manifest;
 pub mod run;
 pub mod stats;
+pub mod throughput;
 pub mod validate;
 pub mod worker;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use wasmbench::manifest::{default_manifest_path, Manifest};
+use wasmbench::external::ExternalCli;
 use wasmbench::run::{CellPlan, Settings};
 use wasmbench::{environment, run, validate, worker};
 use wasmbench_runtimes::{BackendId, Limits};
@@ -52,6 +53,12 @@ struct ValidateArgs {
     manifest: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Order {
+    Shuffled,
+    Planned,
+}
+
 #[derive(Args)]
 struct RunArgs {
     /// Backends to run, comma-separated [default: all compiled in]
@@ -89,10 +96,32 @@ struct RunArgs {
     /// Few samples: a smoke run that still verifies every output
     #[arg(long)]
     quick: bool,
+    /// Throughput: worker-thread counts to measure each cell with, comma-separated
+    /// [default: 1,2,4; with --quick 1,2]; 0 turns throughput off
+    #[arg(long, value_delimiter = ',')]
+    concurrency: Vec<u32>,
+    /// Throughput: seconds measured per concurrency level [default: 1; --quick 0.3]
+    #[arg(long)]
+    throughput_time: Option<f64>,
+    /// Order to measure the cells in: `shuffled` (seeded, recorded in the results) spreads
+    /// drifts of the machine over all cells; `planned` runs them workload by workload
+    #[arg(long, value_enum, default_value_t = Order::Shuffled)]
+    order: Order,
+    /// Seed of the shuffled order [default: random, recorded in results.json]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Do not add reference rows from external CLIs (node-wasi, wasmtime-cli), which are
+    /// otherwise measured for every planned module when installed
+    #[arg(long)]
+    no_external: bool,
     /// Execution deadline per `_start` call, in seconds (a run that needs longer is
     /// reported as a timeout, never as data)
     #[arg(long, default_value_t = 30.0)]
     deadline: f64,
+    /// Longest compiling (or loading) one module may take, in seconds: a module that
+    /// takes longer is reported as a timeout
+    #[arg(long, default_value_t = 60.0)]
+    compile_deadline: f64,
     /// Largest linear memory an instance may have, in MiB
     #[arg(long, default_value_t = 1024)]
     max_memory_mib: u64,
@@ -105,6 +134,10 @@ struct RunArgs {
     /// Workload manifest [default: workloads/manifest.toml]
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// Run every .wasm/.wat module in this folder instead of a manifest's workloads; each
+    /// must print exactly the contents of `<name>.stdout` beside it
+    #[arg(long, conflicts_with_all = ["manifest", "suite", "all"])]
+    dir: Option<PathBuf>,
 }
 
 fn main() {
@@ -257,7 +290,10 @@ fn list(manifest: &Manifest) -> Result<()> {
 }
 
 fn run_cmd(args: RunArgs) -> Result<()> {
-    let manifest = load_manifest(args.manifest.as_deref())?;
+    let manifest = match &args.dir {
+        Some(dir) => Manifest::from_dir(dir)?,
+        None => load_manifest(args.manifest.as_deref())?,
+    };
     let plan = plan(&args, &manifest)?;
     let deadline = positive_seconds("--deadline", args.deadline)?;
     let (cold, warm, min, warmup, budget) =
@@ -274,7 +310,24 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             max_output_bytes: usize::try_from(args.max_output_kib.saturating_mul(1024))
                 .context("--max-output-kib is too large")?,
         },
+        compile_deadline: positive_seconds("--compile-deadline", args.compile_deadline)?,
         instance_counts: if args.quick { vec![1, 10] } else { vec![1, 10, 100] },
+        concurrency: match args.concurrency.as_slice() {
+            [] if args.quick => vec![1, 2],
+            [] => vec![1, 2, 4],
+            [0] => Vec::new(),
+            levels if levels.contains(&0) => bail!("--concurrency: 0 turns throughput off and cannot be combined with other levels"),
+            levels => levels.to_vec(),
+        },
+        throughput_time: positive_seconds(
+            "--throughput-time",
+            args.throughput_time.unwrap_or(if args.quick { 0.3 } else { 1.0 }),
+        )?,
+        external: external_clis(&args)?,
+        order_seed: match args.order {
+            Order::Planned => None,
+            Order::Shuffled => Some(args.seed.unwrap_or_else(rand::random)),
+        },
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
     };
     if settings.cold_samples + settings.warm_samples == 0 {
@@ -320,6 +373,25 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// The external CLIs to add reference rows from: those named with --backend (which must
+/// be installed), else every installed one unless --no-external.
+fn external_clis(args: &RunArgs) -> Result<Vec<(ExternalCli, String)>> {
+    let named: Vec<ExternalCli> = args.backend.iter().filter_map(|n| ExternalCli::parse(n)).collect();
+    if !named.is_empty() {
+        return named
+            .into_iter()
+            .map(|cli| match cli.detect() {
+                Some(version) => Ok((cli, version)),
+                None => bail!("backend `{}`: its command-line tool is not on PATH (or is too old)", cli.name()),
+            })
+            .collect();
+    }
+    if args.no_external || !args.backend.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ExternalCli::ALL.iter().filter_map(|&cli| cli.detect().map(|v| (cli, v))).collect())
+}
+
 /// The cells to measure: chosen backends × chosen workloads × chosen languages, in
 /// workload-major order.
 fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
@@ -328,6 +400,9 @@ fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
     } else {
         let mut chosen = Vec::new();
         for name in &args.backend {
+            if ExternalCli::parse(name).is_some() {
+                continue;
+            }
             let id: BackendId = name.parse()?;
             if let Some(reason) = id.unavailable_reason() {
                 bail!("backend `{id}` cannot run: {reason}");
@@ -338,6 +413,12 @@ fn plan(args: &RunArgs, manifest: &Manifest) -> Result<Vec<CellPlan>> {
         }
         chosen
     };
+    if backends.is_empty() && !args.backend.is_empty() {
+        bail!(
+            "--backend names only external CLIs; they run the modules of the other backends' \
+             cells, so name at least one wasmbench backend too"
+        );
+    }
     if backends.is_empty() {
         bail!("this binary has no backend compiled in");
     }

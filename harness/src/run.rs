@@ -13,6 +13,7 @@ use wasmbench_data::{
 use wasmbench_runtimes::{BackendId, Limits, ModuleInfo};
 
 use crate::child::{run_worker, ChildOutcome};
+use crate::external::ExternalCli;
 use crate::manifest::{Workload, WorkloadModule};
 use crate::stats::summarize;
 use crate::worker::{read_module, Failure, PhaseTimes, Request, Response, Task};
@@ -38,8 +39,20 @@ pub struct Settings {
     /// dominate a run.
     pub max_time: Duration,
     pub limits: Limits,
+    /// Longest compiling or loading a module may take (see `Request::compile_deadline_ms`).
+    pub compile_deadline: Duration,
     /// Live-instance counts at which per-instance memory is measured (empty: not at all).
     pub instance_counts: Vec<u32>,
+    /// Throughput: worker-thread counts (empty: not measured) and time per level.
+    pub concurrency: Vec<u32>,
+    pub throughput_time: Duration,
+    /// Measure the cells in an order shuffled with this seed (`None`: plan order), so that
+    /// slow drifts of the machine (thermal, background load) spread over all cells
+    /// instead of biasing the ones that happen to run last.
+    pub order_seed: Option<u64>,
+    /// External CLIs (with their version line) to run every planned module under, as
+    /// whole-process reference rows.
+    pub external: Vec<(ExternalCli, String)>,
     /// The `wasmbench` executable that serves as worker.
     pub worker_exe: PathBuf,
 }
@@ -80,20 +93,27 @@ pub fn run(
         max_time_ms: u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX),
         warmup: settings.warmup,
         deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        compile_deadline_ms: u64::try_from(settings.compile_deadline.as_millis()).unwrap_or(u64::MAX),
         max_memory_bytes: settings.limits.max_memory_bytes,
         max_output_bytes: settings.limits.max_output_bytes as u64,
         backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
         workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
+        order_seed: settings.order_seed,
+        concurrency: settings.concurrency.clone(),
+        throughput_ms: u64::try_from(settings.throughput_time.as_millis()).unwrap_or(u64::MAX),
     };
     let mut results = Results::new(environment, config);
+    let external = external_cells(plan, settings);
     results.missing = plan.iter().map(CellPlan::id).collect();
+    results.missing.extend(external.iter().map(|(cli, c)| external_id(*cli, c)));
     checkpoint(&results)?;
 
     let artifacts = tempfile::tempdir()?;
     // A module runs on every backend: read and analyse it once, not once per cell.
     let mut modules: HashMap<PathBuf, Result<AnalysedModule, Failure>> = HashMap::new();
     let progress = progress_bar(plan, settings);
-    for (i, cell) in plan.iter().enumerate() {
+    for i in order(plan.len(), settings.order_seed) {
+        let cell = &plan[i];
         progress.set_message(cell.id().to_string());
         let artifact = artifacts.path().join(format!("cell{i}.artifact"));
         let module = modules
@@ -107,11 +127,47 @@ pub fn run(
         results.cells.push(measured);
         checkpoint(&results)?;
     }
+    if !external.is_empty() {
+        let runner = crate::external::write_node_runner(artifacts.path());
+        for (cli, cell) in &external {
+            let id = external_id(*cli, cell);
+            progress.set_message(id.to_string());
+            let module = modules
+                .entry(cell.module.wasm.clone())
+                .or_insert_with(|| analyse(&cell.module));
+            let measured = measure_external(*cli, cell, module, runner.as_ref(), settings);
+            if let Some(err) = &measured.error {
+                progress.println(format!("✗ {id}: {}: {}", err.kind, err.message));
+            }
+            results.missing.retain(|m| *m != id);
+            results.cells.push(measured);
+            checkpoint(&results)?;
+        }
+    }
     progress.finish_and_clear();
+    // Present the cells in plan order, whatever order they were measured in.
+    let position = |id: &CellId| {
+        plan.iter()
+            .map(CellPlan::id)
+            .chain(external.iter().map(|(cli, c)| external_id(*cli, c)))
+            .position(|c| c == *id)
+    };
+    results.cells.sort_by_key(|c| position(&c.id));
     results.environment.load_average_after = crate::environment::load_average();
     results.complete = true;
     checkpoint(&results)?;
     Ok(results)
+}
+
+/// The order to measure `n` cells in: shuffled with `seed`, or as planned.
+fn order(n: usize, seed: Option<u64>) -> Vec<usize> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut order: Vec<usize> = (0..n).collect();
+    if let Some(seed) = seed {
+        order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    }
+    order
 }
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
@@ -143,6 +199,9 @@ struct Series {
     values: Vec<f64>,
     instances: Option<u32>,
     concurrency: Option<u32>,
+    /// Statistics of all events when `values` keeps only some (throughput latencies:
+    /// count and percentiles from the HdrHistogram of every request).
+    exact: Option<(u64, crate::throughput::Percentiles)>,
 }
 
 /// What the parent learns of a module before any worker runs it.
@@ -155,6 +214,20 @@ struct AnalysedModule {
 /// Read (for `.wat`, assemble) and analyse a module, to fail early and clearly.
 fn analyse(module: &WorkloadModule) -> Result<AnalysedModule, Failure> {
     let code = read_module(&module.wasm)?;
+    if let Some(facts) = &module.facts {
+        if !facts.matches(&code) {
+            return Err(Failure {
+                kind: ErrorKind::Invalid,
+                message: format!(
+                    "{} is not the module the manifest describes ({} bytes, sha256 {}): rebuild \
+                     with scripts/build-workloads.sh, which also updates the manifest",
+                    module.wasm.display(),
+                    facts.bytes,
+                    facts.sha256
+                ),
+            });
+        }
+    }
     let info = if module.language == "js" {
         None
     } else {
@@ -214,12 +287,130 @@ fn measure_cell(
         error: None,
         measurements: Vec::new(),
     };
-    match measure_series(cell, module, settings, artifact, progress, &mut out) {
+    let series = measure_series(cell, module, settings, artifact, progress, &mut out);
+    record(&mut out, series);
+    out
+}
+
+/// The cells the external CLIs run: every planned WebAssembly module once per CLI.
+fn external_cells<'a>(plan: &'a [CellPlan], settings: &Settings) -> Vec<(ExternalCli, &'a CellPlan)> {
+    let mut cells = Vec::new();
+    for (cli, _) in &settings.external {
+        let mut seen = std::collections::HashSet::new();
+        for cell in plan.iter().filter(|c| c.module.language != "js") {
+            if seen.insert(&cell.module.wasm) {
+                cells.push((*cli, cell));
+            }
+        }
+    }
+    cells
+}
+
+fn external_id(cli: ExternalCli, cell: &CellPlan) -> CellId {
+    CellId {
+        backend: cli.name().to_string(),
+        workload: cell.workload.name.clone(),
+        language: cell.module.language.clone(),
+    }
+}
+
+/// Cold samples of a module under an external CLI: whole-process wall time and peak RSS.
+fn measure_external(
+    cli: ExternalCli,
+    cell: &CellPlan,
+    module: &Result<AnalysedModule, Failure>,
+    runner: Result<&PathBuf, &Failure>,
+    settings: &Settings,
+) -> Cell {
+    let mut out = Cell {
+        id: external_id(cli, cell),
+        kind: cli.kind(),
+        flags: settings
+            .external
+            .iter()
+            .filter(|(c, _)| *c == cli)
+            .map(|(_, version)| version.clone())
+            .collect(),
+        module_bytes: 0,
+        module_features: Vec::new(),
+        artifact_bytes: None,
+        error: None,
+        measurements: Vec::new(),
+    };
+    let series = (|| {
+        let module = module.as_ref().map_err(Clone::clone)?;
+        out.module_bytes = module.bytes;
+        if let Some(info) = &module.info {
+            out.module_features = info.features.iter().map(|f| f.to_string()).collect();
+        }
+        let runner = runner.map_err(Clone::clone)?;
+        let read = |path: &Path, what: &str| {
+            std::fs::read(path).map_err(|e| Failure {
+                kind: ErrorKind::Io,
+                message: format!("reading {what} {}: {e}", path.display()),
+            })
+        };
+        let stdin = match &cell.workload.stdin {
+            Some(p) => read(p, "stdin file")?,
+            None => Vec::new(),
+        };
+        let expected = read(&cell.workload.expected_stdout, "expected stdout")?;
+        let job = crate::external::Job {
+            module: &cell.module.wasm,
+            env: &cell.workload.env,
+            args: &cell.workload.args,
+            stdin: &stdin,
+            expected_stdout: &expected,
+            expected_exit: cell.workload.expected_exit,
+            node_runner: runner,
+        };
+        let (mut wall, mut rss) = (Vec::new(), Vec::new());
+        let began = std::time::Instant::now();
+        for i in 0..settings.cold_samples.max(1) {
+            if i >= settings.min_samples.max(1) && began.elapsed() >= settings.max_time {
+                break;
+            }
+            let s = crate::external::sample(cli, &job, settings.limits.deadline + WORKER_GRACE)?;
+            wall.push(s.wall_ns as f64);
+            rss.extend(s.max_rss_bytes.map(|b| b as f64));
+        }
+        let series = |phase, unit, values| Series {
+            mode: Mode::Cold,
+            phase,
+            unit,
+            values,
+            instances: None,
+            concurrency: None,
+            exact: None,
+        };
+        Ok(vec![
+            series(Phase::Process, Unit::Nanoseconds, wall),
+            series(Phase::PeakRss, Unit::Bytes, rss),
+        ])
+    })();
+    record(&mut out, series);
+    out
+}
+
+/// Summarise measured series into the cell, or record why it failed.
+fn record(out: &mut Cell, series: Result<Vec<Series>, Failure>) {
+    match series {
         Ok(series) => {
             for s in series {
-                let Some(summary) = summarize(&s.values) else {
+                let Some(mut summary) = summarize(&s.values) else {
                     continue;
                 };
+                if let Some((n, p)) = &s.exact {
+                    summary.n = usize::try_from(*n).unwrap_or(usize::MAX);
+                    summary.min = p.min;
+                    summary.median = p.p50;
+                    summary.mean = p.mean;
+                    summary.p90 = p.p90;
+                    summary.p99 = p.p99;
+                    summary.max = p.max;
+                    summary.stddev = p.stddev;
+                    summary.cv = if p.mean > 0.0 { p.stddev / p.mean } else { 0.0 };
+                }
                 out.measurements.push(Measurement {
                     mode: s.mode,
                     phase: s.phase,
@@ -238,7 +429,6 @@ fn measure_cell(
             });
         }
     }
-    out
 }
 
 fn measure_series(
@@ -256,6 +446,8 @@ fn measure_series(
         check_support(cell.backend, info)?;
     }
     let deadline = settings.limits.deadline;
+    // What a worker may take besides its executions: compiling, and the grace period.
+    let overhead = settings.compile_deadline + WORKER_GRACE;
     let mut request = Request {
         task: Task::Cold,
         backend: cell.backend.name().to_string(),
@@ -271,7 +463,10 @@ fn measure_series(
         warmup: 0,
         max_time_ms: 0,
         instance_counts: Vec::new(),
+        concurrency: Vec::new(),
+        throughput_ms: 0,
         deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+        compile_deadline_ms: u64::try_from(settings.compile_deadline.as_millis()).unwrap_or(u64::MAX),
         max_memory_bytes: settings.limits.max_memory_bytes,
         max_output_bytes: settings.limits.max_output_bytes as u64,
     };
@@ -290,6 +485,7 @@ fn measure_series(
                 values: vec![value as f64],
                 instances: None,
                 concurrency: None,
+                exact: None,
             }),
         }
     };
@@ -297,7 +493,7 @@ fn measure_series(
     if cell.backend.kind() == BackendKind::Aot {
         request.task = Task::Precompile;
         request.artifact = Some(artifact.to_path_buf());
-        let (mut samples, outcome) = ask(settings, &request, WORKER_GRACE)?;
+        let (mut samples, outcome) = ask(settings, &request, overhead)?;
         out.artifact_bytes = outcome.artifact_bytes;
         if let Some(s) = samples.pop() {
             push(Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
@@ -311,7 +507,7 @@ fn measure_series(
             progress.inc((settings.cold_samples - i) as u64);
             break;
         }
-        let (samples, outcome) = ask(settings, &request, deadline + WORKER_GRACE)?;
+        let (samples, outcome) = ask(settings, &request, deadline + overhead)?;
         out.flags = outcome.flags;
         for s in samples {
             push(Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
@@ -335,7 +531,7 @@ fn measure_series(
         request.max_time_ms = u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX);
         request.instance_counts = settings.instance_counts.clone();
         let runs = (settings.warm_samples + settings.warmup) as u32;
-        let (samples, outcome) = ask(settings, &request, deadline * runs + WORKER_GRACE)?;
+        let (samples, outcome) = ask(settings, &request, deadline * runs + overhead)?;
         out.flags = outcome.flags;
         for s in samples {
             push(Mode::Warm, Phase::Isolate, Unit::Nanoseconds, s.isolate);
@@ -353,6 +549,38 @@ fn measure_series(
                 values: vec![bytes],
                 instances: Some(k),
                 concurrency: None,
+                exact: None,
+            });
+        }
+    }
+
+    if !settings.concurrency.is_empty() {
+        request.task = Task::Throughput;
+        request.concurrency = settings.concurrency.clone();
+        request.throughput_ms = u64::try_from(settings.throughput_time.as_millis()).unwrap_or(u64::MAX);
+        // Each level: set-up and one warm-up request per thread, the measured time, and
+        // the requests in flight at its end.
+        let levels = settings.concurrency.len() as u32;
+        let timeout = (settings.throughput_time + deadline * 3 + settings.compile_deadline) * levels + WORKER_GRACE;
+        let (_, outcome) = ask(settings, &request, timeout)?;
+        for level in outcome.throughput {
+            series.push(Series {
+                mode: Mode::Throughput,
+                phase: Phase::Rate,
+                unit: Unit::PerSecond,
+                values: vec![level.rate()],
+                instances: None,
+                concurrency: Some(level.concurrency),
+                exact: None,
+            });
+            series.push(Series {
+                mode: Mode::Throughput,
+                phase: Phase::Request,
+                unit: Unit::Nanoseconds,
+                values: level.latency_samples,
+                instances: None,
+                concurrency: Some(level.concurrency),
+                exact: Some((level.requests, level.latency)),
             });
         }
     }
@@ -369,6 +597,7 @@ fn total(s: &PhaseTimes) -> Option<u64> {
 struct OutcomeInfo {
     flags: Vec<String>,
     instance_rss: Vec<(u32, f64)>,
+    throughput: Vec<crate::throughput::Level>,
     artifact_bytes: Option<u64>,
     wall_ns: u64,
     max_rss_bytes: Option<u64>,
@@ -390,11 +619,13 @@ fn ask(
             samples,
             artifact_bytes,
             instance_rss,
+            throughput,
         } => Ok((
             samples,
             OutcomeInfo {
                 flags,
                 instance_rss,
+                throughput,
                 artifact_bytes,
                 wall_ns,
                 max_rss_bytes,

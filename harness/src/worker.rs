@@ -28,6 +28,9 @@ pub enum Task {
     /// Prepare once, then up to `warmup` discarded and up to `samples` measured
     /// (instantiate, execute) pairs, within `max_time_ms` (see [`Request`]).
     Warm,
+    /// Requests per second and their latencies with each of `concurrency` worker threads
+    /// for `throughput_ms` each (see [`crate::throughput`]).
+    Throughput,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +60,17 @@ pub struct Request {
     /// turn) and report the resident-memory growth per instance.
     #[serde(default)]
     pub instance_counts: Vec<u32>,
+    /// Throughput task: the concurrency levels, and how long each is measured.
+    #[serde(default)]
+    pub concurrency: Vec<u32>,
+    #[serde(default)]
+    pub throughput_ms: u64,
     pub deadline_ms: u64,
+    /// Longest `prepare` (compiling or loading the module) may take, in milliseconds; 0
+    /// means no bound. Past it the worker answers `timeout` and exits, abandoning the
+    /// compilation (a compile bomb must not hang a run).
+    #[serde(default)]
+    pub compile_deadline_ms: u64,
     pub max_memory_bytes: u64,
     pub max_output_bytes: u64,
 }
@@ -91,6 +104,8 @@ pub enum Response {
         /// (live instances, resident-memory growth per instance in bytes).
         #[serde(default)]
         instance_rss: Vec<(u32, f64)>,
+        #[serde(default)]
+        throughput: Vec<crate::throughput::Level>,
     },
     Failed {
         kind: ErrorKind,
@@ -232,7 +247,9 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
     match req.task {
         Task::Precompile => {
             let path = artifact_path(req)?;
+            let bound = CompileBound::start(req.compile_deadline_ms);
             let (artifact, ns) = timed(|| backend.precompile(&wasm));
+            drop(bound);
             let artifact = artifact?.ok_or_else(|| Failure {
                 kind: ErrorKind::Unsupported,
                 message: format!("{id} does not precompile modules"),
@@ -246,6 +263,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 }],
                 artifact_bytes: Some(artifact.len() as u64),
                 instance_rss: Vec::new(),
+                throughput: Vec::new(),
             })
         }
         Task::Cold => {
@@ -259,6 +277,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 samples: vec![times],
                 artifact_bytes: None,
                 instance_rss: Vec::new(),
+                throughput: Vec::new(),
             })
         }
         Task::Warm => {
@@ -291,6 +310,27 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 samples,
                 artifact_bytes: None,
                 instance_rss,
+                throughput: Vec::new(),
+            })
+        }
+        Task::Throughput => {
+            let job = crate::throughput::Job {
+                backend: id,
+                limits: &limits,
+                wasm: &wasm,
+                artifact: req.artifact.as_deref(),
+                input: &input,
+                expected_stdout: &expected,
+                expected_exit: req.expected_exit,
+            };
+            let duration = Duration::from_millis(req.throughput_ms);
+            let throughput = crate::throughput::measure(&job, &req.concurrency, duration)?;
+            Ok(Response::Ok {
+                flags,
+                samples: Vec::new(),
+                artifact_bytes: None,
+                instance_rss: Vec::new(),
+                throughput,
             })
         }
     }
@@ -342,8 +382,58 @@ fn prepare(
         Some(path) => ModuleCode::Artifact(path),
         None => ModuleCode::Wasm(wasm),
     };
+    let _bound = CompileBound::start(req.compile_deadline_ms);
     let (module, ns) = timed(|| backend.prepare(code));
     Ok((module?, ns))
+}
+
+/// While alive, bounds the time of a `prepare` call: when the compile deadline passes
+/// first, a watchdog thread answers `timeout` on stdout and ends the worker process
+/// (compilers cannot be interrupted, but a process can always end).
+struct CompileBound {
+    done: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl CompileBound {
+    fn start(deadline_ms: u64) -> CompileBound {
+        if deadline_ms == 0 {
+            return CompileBound { done: None };
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let deadline = Duration::from_millis(deadline_ms);
+        let spawned = std::thread::Builder::new()
+            .name("compile-deadline".into())
+            .spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(deadline) {
+                    let response = Response::Failed {
+                        kind: ErrorKind::Timeout,
+                        message: format!(
+                            "prepare (compiling or loading the module) exceeded the compile \
+                             deadline of {:.1} s",
+                            deadline.as_secs_f64()
+                        ),
+                    };
+                    if let Ok(text) = serde_json::to_string(&response) {
+                        use std::io::Write;
+                        let mut out = std::io::stdout().lock();
+                        let _ = out.write_all(text.as_bytes());
+                        let _ = out.flush();
+                    }
+                    // SAFETY: `_exit` ends the process at once, without running atexit
+                    // handlers or destructors that could wait for the compiling thread.
+                    unsafe { libc::_exit(0) };
+                }
+            });
+        CompileBound { done: spawned.ok().map(|_| tx) }
+    }
+}
+
+impl Drop for CompileBound {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+    }
 }
 
 /// One fresh instance: sandbox (if the backend has one), instantiate, execute, each timed.
@@ -416,7 +506,10 @@ mod tests {
             warmup: 1,
             max_time_ms: 0,
             instance_counts: vec![1, 10],
+            concurrency: vec![1, 2],
+            throughput_ms: 500,
             deadline_ms: 100,
+            compile_deadline_ms: 1000,
             max_memory_bytes: 1,
             max_output_bytes: 1,
         };

@@ -147,7 +147,9 @@ impl PreparedModule for WasmiModule {
             .stderr(Box::new(WritePipe::new(stderr.clone())));
         let limits = StoreLimitsBuilder::new()
             .memory_size(usize::try_from(self.limits.max_memory_bytes).unwrap_or(usize::MAX))
-            .trap_on_grow_failure(true)
+            // `memory.grow` past the cap returns -1 (the spec's answer, as on every other
+            // backend); the guest decides what to do about it.
+            .trap_on_grow_failure(false)
             .build();
         let mut store = Store::new(
             &self.engine,
@@ -255,6 +257,10 @@ fn classify(id: BackendId, error: &wasmi::Error, phase: &str) -> RuntimeError {
         WasmiErrorKind::Fuel(_) => ErrorKind::Timeout,
         WasmiErrorKind::TrapCode(wasmi::TrapCode::OutOfFuel) => ErrorKind::Timeout,
         WasmiErrorKind::TrapCode(wasmi::TrapCode::GrowthOperationLimited) => {
+            ErrorKind::ResourceLimit
+        }
+        // A memory or table the limiter refused is a limit, whatever step reported it.
+        WasmiErrorKind::Instantiation(_) if error.to_string().contains("resource limiter denied") => {
             ErrorKind::ResourceLimit
         }
         WasmiErrorKind::Instantiation(_) => ErrorKind::Unlinkable,

@@ -151,7 +151,17 @@ impl WasmtimeBackend {
                 "wasmtime-aot loads precompiled artifacts only: precompile the module first",
             )),
             (_, ModuleCode::Wasm(wasm)) => Module::new(&self.engine, wasm)
-                .map_err(|e| self.error(ErrorKind::Invalid, format!("{e:#}"))),
+                .map_err(|e| {
+                    let message = format!("{e:#}");
+                    // The pooling allocator checks a module's memories against its slots
+                    // when compiling it: too big a memory is a limit, not a bad module.
+                    let kind = if message.contains("pooling allocator") && message.contains("exceeds the limit") {
+                        ErrorKind::ResourceLimit
+                    } else {
+                        ErrorKind::Invalid
+                    };
+                    self.error(kind, message)
+                }),
             (_, ModuleCode::Artifact(_)) => Err(self.error(
                 ErrorKind::Unsupported,
                 "only wasmtime-aot loads precompiled artifacts",
@@ -250,7 +260,9 @@ impl PreparedModule for WasmtimeModule {
             .stderr(stderr.clone());
         let limits = StoreLimitsBuilder::new()
             .memory_size(usize::try_from(self.limits.max_memory_bytes).unwrap_or(usize::MAX))
-            .trap_on_grow_failure(true)
+            // `memory.grow` past the cap returns -1, as the spec says and as every other
+            // backend does; the guest decides what to do about it.
+            .trap_on_grow_failure(false)
             .build();
         let mut store = Store::new(
             &self.engine,
@@ -271,6 +283,7 @@ impl PreparedModule for WasmtimeModule {
             .map_err(|e| RuntimeError::new(self.id, ErrorKind::Invalid, format!("{e:#}")))?;
         Ok(Box::new(WasmtimeInstance {
             id: self.id,
+            max_output: self.limits.max_output_bytes,
             ticks: self.deadline_ticks(),
             store,
             start,
@@ -282,6 +295,7 @@ impl PreparedModule for WasmtimeModule {
 
 struct WasmtimeInstance {
     id: BackendId,
+    max_output: usize,
     ticks: u64,
     store: Store<Ctx>,
     start: TypedFunc<(), ()>,
@@ -292,7 +306,19 @@ struct WasmtimeInstance {
 impl Instance for WasmtimeInstance {
     fn execute(mut self: Box<Self>) -> Result<Execution> {
         self.store.set_epoch_deadline(self.ticks);
-        let exit_code = match self.start.call(&mut self.store, ()) {
+        let outcome = self.start.call(&mut self.store, ());
+        // A full output pipe makes the guest's writes fail (EIO) rather than trap: a guest
+        // that wrote up to the cap hit the output limit, whatever happened next.
+        for (name, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if pipe.contents().len() >= self.max_output {
+                return Err(RuntimeError::new(
+                    self.id,
+                    ErrorKind::ResourceLimit,
+                    format!("execute: {name} reached the output cap of {} bytes", self.max_output),
+                ));
+            }
+        }
+        let exit_code = match outcome {
             Ok(()) => 0,
             Err(e) => match e.downcast_ref::<I32Exit>() {
                 Some(exit) => exit.0,
@@ -321,6 +347,7 @@ fn classify(id: BackendId, e: wasmtime::Error, phase: &str) -> RuntimeError {
         Some(_) => ErrorKind::Trap,
         None if message.contains(OUTPUT_CAP_MESSAGE) => ErrorKind::ResourceLimit,
         None if message.contains("exceeds memory limits")
+            || message.contains("exceeds the limit of")
             || message.contains("growing memory")
             || message.contains("memory minimum size") =>
         {

@@ -1074,7 +1074,10 @@ int wb_wasm_instantiate(wb_isolate *w, const wb_wasm *module, const wb_input *in
     }
     v8::Local<v8::Value> argv[2] = {mod, imports};
     v8::Local<v8::Object> instance;
-    if (!instance_ctor.As<v8::Function>()->NewInstance(ctx, 2, argv).ToLocal(&instance)) {
+    // A start function that traps can leave an exception pending even when V8 hands back
+    // an object: either way, instantiation failed.
+    if (!instance_ctor.As<v8::Function>()->NewInstance(ctx, 2, argv).ToLocal(&instance) ||
+        tc.HasCaught()) {
         int status = settle(w, inst.get(), ctx, tc, true, nullptr, message);
         if (status == WB_EXIT) {
             status = fail(message, WB_TRAP, "proc_exit called by the module's start function");

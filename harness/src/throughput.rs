@@ -1,0 +1,206 @@
+//! Throughput under concurrency, measured inside one worker process.
+//!
+//! For each concurrency level `c`, `c` threads each create their *own* engine and prepare
+//! the module themselves (backends need not be `Send`: V8 isolates, wasm3 and WAMR handles
+//! are tied to their thread), run one discarded warm-up request, wait for each other at a
+//! barrier, then run requests back to back — a request is a fresh sandbox (if any) +
+//! instance + `_start`, and its output is verified — until the level's duration is over.
+//! Requests in flight at the end are completed and counted, so `rate` = completed requests
+//! / time from the barrier until the last thread finished. Latencies of every request go
+//! into one HdrHistogram per thread, merged per level.
+
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+use wasmbench_data::ErrorKind;
+use wasmbench_runtimes::{BackendId, Limits, ModuleCode, WasiInput};
+
+use crate::worker::{verify, Failure};
+
+/// Most latency samples kept per level for the long-format summary (CIs, outliers); the
+/// percentiles come from the histogram of all requests.
+pub const MAX_KEPT_SAMPLES: usize = 2000;
+
+/// What one concurrency level measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    pub concurrency: u32,
+    /// Verified requests completed.
+    pub requests: u64,
+    /// From the start barrier until the last worker thread finished.
+    pub elapsed_ns: u64,
+    /// Percentiles of all requests' latencies, from the merged histogram.
+    pub latency: Percentiles,
+    /// Latencies of at most [`MAX_KEPT_SAMPLES`] requests, evenly spaced in time order.
+    pub latency_samples: Vec<f64>,
+}
+
+impl Level {
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / (self.elapsed_ns.max(1) as f64 / 1e9)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub stddev: f64,
+}
+
+/// What every worker thread needs.
+pub struct Job<'a> {
+    pub backend: BackendId,
+    pub limits: &'a Limits,
+    pub wasm: &'a [u8],
+    pub artifact: Option<&'a std::path::Path>,
+    pub input: &'a WasiInput,
+    pub expected_stdout: &'a [u8],
+    pub expected_exit: i32,
+}
+
+/// Measure each level in turn.
+pub fn measure(job: &Job<'_>, levels: &[u32], duration: Duration) -> Result<Vec<Level>, Failure> {
+    levels
+        .iter()
+        .map(|&c| measure_level(job, c.max(1), duration))
+        .collect()
+}
+
+struct ThreadResult {
+    histogram: Histogram<u64>,
+    /// (finish time since the barrier, latency) of every request, in order.
+    latencies: Vec<(u64, u64)>,
+}
+
+fn measure_level(job: &Job<'_>, concurrency: u32, duration: Duration) -> Result<Level, Failure> {
+    let barrier = Barrier::new(concurrency as usize);
+    let results: Vec<Result<ThreadResult, Failure>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrency)
+            .map(|_| scope.spawn(|| worker_thread(job, &barrier, duration)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Failure {
+                        kind: ErrorKind::Harness,
+                        message: "a throughput worker thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut merged = new_histogram()?;
+    let mut all = Vec::new();
+    for r in results {
+        let r = r?;
+        merged.add(&r.histogram).map_err(|e| harness(format!("merging histograms: {e}")))?;
+        all.extend(r.latencies);
+    }
+    // The threads leave the barrier together: the level lasted until the last request
+    // of any thread finished.
+    all.sort_unstable();
+    let elapsed_ns = all.last().map_or(0, |&(at, _)| at);
+    let stride = all.len().div_ceil(MAX_KEPT_SAMPLES).max(1);
+    let latency_samples = all.iter().step_by(stride).map(|&(_, l)| l as f64).collect();
+    let q = |p: f64| merged.value_at_quantile(p) as f64;
+    Ok(Level {
+        concurrency,
+        requests: merged.len(),
+        elapsed_ns,
+        latency: Percentiles {
+            min: merged.min() as f64,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: merged.max() as f64,
+            mean: merged.mean(),
+            stddev: merged.stdev(),
+        },
+        latency_samples,
+    })
+}
+
+fn harness(message: String) -> Failure {
+    Failure {
+        kind: ErrorKind::Harness,
+        message,
+    }
+}
+
+/// Nanosecond latencies from 1 ns to 1 hour with 3 significant digits.
+fn new_histogram() -> Result<Histogram<u64>, Failure> {
+    Histogram::new_with_bounds(1, 3_600_000_000_000, 3)
+        .map_err(|e| harness(format!("creating a histogram: {e}")))
+}
+
+fn worker_thread(job: &Job<'_>, barrier: &Barrier, duration: Duration) -> Result<ThreadResult, Failure> {
+    // Everything before the barrier is set-up, not measured; a failure here must still
+    // reach the barrier, or the other threads would wait forever.
+    let setup = (|| {
+        let backend = job.backend.create(job.limits)?;
+        let code = match job.artifact {
+            Some(path) => ModuleCode::Artifact(path),
+            None => ModuleCode::Wasm(job.wasm),
+        };
+        let module = backend.prepare(code)?;
+        Ok::<_, Failure>((backend, module))
+    })();
+    let run = |backend: &dyn wasmbench_runtimes::Backend,
+               module: &dyn wasmbench_runtimes::PreparedModule|
+     -> Result<(), Failure> {
+        let instance = match backend.create_sandbox()? {
+            Some(sandbox) => module.instantiate_in(sandbox, job.input)?,
+            None => module.instantiate(job.input)?,
+        };
+        let exec = instance.execute()?;
+        verify(&exec, job.expected_stdout, job.expected_exit)
+    };
+    let warmed = setup.and_then(|(b, m)| run(b.as_ref(), m.as_ref()).map(|()| (b, m)));
+    barrier.wait();
+    let (backend, module) = warmed?;
+    let mut histogram = new_histogram()?;
+    let mut latencies = Vec::new();
+    let start = Instant::now();
+    loop {
+        let began = Instant::now();
+        run(backend.as_ref(), module.as_ref())?;
+        let done = Instant::now();
+        let latency = u64::try_from((done - began).as_nanos()).unwrap_or(u64::MAX).max(1);
+        histogram.saturating_record(latency);
+        latencies.push((u64::try_from((done - start).as_nanos()).unwrap_or(u64::MAX), latency));
+        if done - start >= duration {
+            break;
+        }
+    }
+    Ok(ThreadResult {
+        histogram,
+        latencies,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_is_requests_per_second() {
+        let level = Level {
+            concurrency: 2,
+            requests: 50,
+            elapsed_ns: 500_000_000,
+            latency: Percentiles::default(),
+            latency_samples: vec![],
+        };
+        assert_eq!(level.rate(), 100.0);
+    }
+}
