@@ -2,6 +2,7 @@
 //! measurement plan and its statistics. The `wasmbench` binary (src/main.rs) is the CLI.
 
 pub mod child;
+pub mod compare;
 pub mod environment;
 pub mod manifest;
 pub mod run;

@@ -31,9 +31,40 @@ enum Command {
     /// Check modules against the workload contract: exports `_start` and `memory`, imports
     /// only WASI preview1 (and `bench`), and prints its workload's expected output.
     Validate(ValidateArgs),
+    /// Compare two results.json files: per cell and metric, a Mann–Whitney U test and a
+    /// threshold on the ratio of medians; writes a Markdown table. Exit status 1 on a
+    /// significant regression beyond the threshold.
+    Compare(CompareArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
     #[command(hide = true)]
     Worker,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The reference results.json
+    baseline: PathBuf,
+    /// The results.json to check against it
+    new: PathBuf,
+    /// Practical threshold: changes of the median smaller than this never count
+    #[arg(long, default_value = "5%")]
+    threshold: String,
+    /// Metrics to compare, comma-separated MODE/PHASE (`warm/execute`, `callgrind/*`, or
+    /// a bare phase) [default: every metric both documents have]
+    #[arg(long, value_delimiter = ',')]
+    metric: Vec<String>,
+    /// Significance level of the Mann–Whitney U test
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Markdown report [default: compare.md beside NEW]
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Also fail (exit 1) when a cell is missing or failed on either side
+    #[arg(long)]
+    strict: bool,
+    /// Report only: exit 0 even on a regression (for noisy wall-clock gates)
+    #[arg(long)]
+    warn_only: bool,
 }
 
 #[derive(Args)]
@@ -127,7 +158,47 @@ fn real_main() -> Result<()> {
         Command::List { manifest } => list(&load_manifest(manifest.as_deref())?),
         Command::Run(args) => run_cmd(args),
         Command::Validate(args) => validate_cmd(args),
+        Command::Compare(args) => compare_cmd(args),
     }
+}
+
+fn compare_cmd(args: CompareArgs) -> Result<()> {
+    use wasmbench::compare;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha must be between 0 and 1, got {}", args.alpha);
+    }
+    let options = compare::Options {
+        threshold: compare::parse_threshold(&args.threshold)?,
+        alpha: args.alpha,
+        metrics: args.metric.iter().map(|m| m.parse()).collect::<Result<_, _>>()?,
+    };
+    let read = |path: &Path| -> Result<wasmbench_data::Results> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        wasmbench_data::Results::from_json(&text).with_context(|| format!("reading {}", path.display()))
+    };
+    let comparison = compare::compare(&read(&args.baseline)?, &read(&args.new)?, &options)?;
+    let report = compare::markdown(&comparison, &args.baseline.display().to_string(), &args.new.display().to_string());
+    let output = args
+        .output
+        .unwrap_or_else(|| args.new.parent().unwrap_or(Path::new(".")).join("compare.md"));
+    wasmbench_report::write_atomically(&output, report.as_bytes())
+        .with_context(|| format!("writing {}", output.display()))?;
+    print!("{report}");
+    eprintln!("wasmbench: wrote {}", output.display());
+    if comparison.fails(args.strict) {
+        let why = if comparison.count(&compare::Verdict::Slower) > 0 {
+            format!("{} significant regressions beyond {}", comparison.count(&compare::Verdict::Slower), args.threshold)
+        } else {
+            "cells missing or failed (--strict)".to_string()
+        };
+        if args.warn_only {
+            eprintln!("wasmbench: {why} (reported only: --warn-only)");
+        } else {
+            eprintln!("wasmbench: FAIL: {why}");
+            std::process::exit(1);
+        }
+    }
+    Ok(())
 }
 
 fn positive_seconds(flag: &str, secs: f64) -> Result<Duration> {
