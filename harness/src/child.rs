@@ -2,6 +2,7 @@
 //! the child from the outside (wall time from spawn to exit, peak RSS from `wait4`).
 //! A child that outlives its time budget is killed and reported as a timeout.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -56,6 +57,12 @@ fn wait4(pid: libc::pid_t) -> std::io::Result<Exit> {
 
 /// Run `exe worker` with `req`, killing it after `timeout`.
 pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
+    run_worker_under(&[], exe, req, timeout)
+}
+
+/// Run `exe worker` with `req` under a wrapper command (`prefix`, e.g. valgrind and its
+/// options; none when empty), killing it after `timeout`.
+pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
     let failed = |kind, message: String| ChildOutcome {
         response: Err(Failure { kind, message }),
         wall_ns: 0,
@@ -66,7 +73,15 @@ pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome 
         Err(e) => return failed(ErrorKind::Harness, format!("encoding worker request: {e}")),
     };
     let start = Instant::now();
-    let mut child = match Command::new(exe)
+    let mut command = match prefix.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let mut child = match command
         .arg("worker")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -75,9 +90,10 @@ pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome 
     {
         Ok(c) => c,
         Err(e) => {
+            let under = prefix.first().map(|p| format!(" under {}", p.to_string_lossy())).unwrap_or_default();
             return failed(
                 ErrorKind::Harness,
-                format!("spawning worker {}: {e}", exe.display()),
+                format!("spawning worker {}{under}: {e}", exe.display()),
             )
         }
     };

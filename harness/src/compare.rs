@@ -186,6 +186,9 @@ pub struct Comparison {
     pub failed: Vec<FailedCell>,
     /// (cell, metric, side it is missing from) for cells present on both sides.
     pub metrics_missing: Vec<(CellId, MetricKey, &'static str)>,
+    /// Cells whose backend flags differ (configuration changed, or the test hook is on):
+    /// (cell, baseline flags, new flags). Listed, never fatal.
+    pub flags_changed: Vec<(CellId, Vec<String>, Vec<String>)>,
     pub threshold: f64,
     pub alpha: f64,
 }
@@ -255,6 +258,9 @@ pub fn compare(baseline: &Results, new: &Results, options: &Options) -> Result<C
         }
         if failed {
             continue;
+        }
+        if base.flags != new.flags {
+            out.flags_changed.push(((*id).clone(), base.flags.clone(), new.flags.clone()));
         }
         let index = |cell: &'_ wasmbench_data::Cell| -> BTreeMap<MetricKey, Measurement> {
             cell.measurements
@@ -431,6 +437,14 @@ pub fn markdown(c: &Comparison, baseline_name: &str, new_name: &str) -> String {
         "Metrics missing on one side",
         c.metrics_missing.iter().map(|(cell, m, side)| format!("{cell} {m}: not in the {side} results")).collect(),
     );
+    list(
+        &mut s,
+        "Backend flags changed (configuration differs; compare with care)",
+        c.flags_changed
+            .iter()
+            .map(|(cell, b, n)| format!("{cell}: `{}` → `{}`", b.join(" "), n.join(" ")))
+            .collect(),
+    );
     s
 }
 
@@ -560,6 +574,7 @@ mod tests {
         });
         let base = doc(vec![warm("wasmi", noisy(1, 1.0)), warm("wamr-interp", noisy(1, 1.0)), warm("wasm3", noisy(1, 1.0))]);
         let mut new = doc(vec![warm("wasmi", noisy(2, 1.0)), warm("wasmtime-pulley", noisy(1, 1.0)), broken]);
+        new.cells[0].flags = vec!["debug-slowdown=5".into()];
         new.cells[0].measurements.push(Measurement {
             phase: Phase::Instantiate,
             ..measurement(Mode::Warm, Unit::Nanoseconds, noisy(3, 1.0))
@@ -581,6 +596,7 @@ mod tests {
             "- wasm3 × fib (c) (new): trap: unreachable",
             "warm/instantiate: not in the baseline results",
             "2 cells missing, 1 failed",
+            "- wasmi × fib (c): `` → `debug-slowdown=5`",
         ] {
             assert!(md.contains(expected), "{expected:?} not in\n{md}");
         }

@@ -120,6 +120,11 @@ struct RunArgs {
     /// Few samples: a smoke run that still verifies every output
     #[arg(long)]
     quick: bool,
+    /// `time`: wall-clock phases; `instructions`: instruction counts of the execute phase
+    /// under valgrind's callgrind (deterministic, for CI gates; --cold-samples runs per
+    /// cell, default 1)
+    #[arg(long, value_enum, default_value_t = run::Measure::Time)]
+    measure: run::Measure,
     /// Execution deadline per `_start` call, in seconds (a run that needs longer is
     /// reported as a timeout, never as data)
     #[arg(long, default_value_t = 30.0)]
@@ -331,8 +336,15 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     let manifest = load_manifest(args.manifest.as_deref())?;
     let plan = plan(&args, &manifest)?;
     let deadline = positive_seconds("--deadline", args.deadline)?;
-    let (cold, warm, min, warmup, budget) =
-        if args.quick { (3, 5, 2, 1, 2.0) } else { (10, 30, 3, 3, 5.0) };
+    let (cold, warm, min, warmup, budget) = match (args.measure, args.quick) {
+        (run::Measure::Instructions, _) => (1, 0, 1, 0, 5.0),
+        (_, true) => (3, 5, 2, 1, 2.0),
+        (_, false) => (10, 30, 3, 3, 5.0),
+    };
+    if args.measure == run::Measure::Instructions {
+        let version = wasmbench::callgrind::check_valgrind().map_err(anyhow::Error::msg)?;
+        eprintln!("wasmbench: counting instructions of the execute phase with {version}");
+    }
     let settings = Settings {
         cold_samples: args.cold_samples.unwrap_or(cold),
         warm_samples: args.samples.unwrap_or(warm),
@@ -347,6 +359,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         },
         instance_counts: if args.quick { vec![1, 10] } else { vec![1, 10, 100] },
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
+        measure: args.measure,
     };
     if settings.cold_samples + settings.warm_samples == 0 {
         bail!("nothing to measure: --samples and --cold-samples are both 0");
