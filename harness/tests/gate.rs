@@ -146,8 +146,8 @@ fn instruction_counts_repeat_and_the_gate_catches_the_slowdown_hook() {
     let second = instructions(&count_instructions(&b, None));
     assert!(first > 10_000.0, "{first}");
     // Identical, or nearly: the smallest cells move by a few hundred instructions between
-    // processes (a different environment size shifts the stack's alignment, and with it
-    // the paths through memcpy & co.).
+    // processes (likely layout effects, e.g. the stack's alignment, which shifts with the
+    // environment's size).
     let close = |x: f64| (x / first - 1.0).abs() < 0.005;
     assert!(close(second), "{first} vs {second}: not repeatable within 0.5%");
 
