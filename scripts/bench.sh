@@ -9,5 +9,5 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 source "$ROOT/scripts/env.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
-cargo build --release --locked -p wasmbench
+build_wasmbench
 exec "$CARGO_TARGET_DIR/release/wasmbench" run "$@"

@@ -19,6 +19,12 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --release --locked --workspace 2>&1 | tee "$log" || status=$?
+
+echo "== criterion benches, once each (cargo bench -- --test)" >&2
+cargo bench --locked --workspace --bench phases -- --test || status=1
+
+echo "== regression gate: instruction counts vs results/baseline (scripts/ci-bench.sh)" >&2
+"$ROOT/scripts/ci-bench.sh" || status=1
 # One closing line for the whole workspace (cargo prints one per test binary, and the
 # last of those is often a binary with no tests).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

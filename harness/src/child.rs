@@ -3,6 +3,7 @@
 //! exit, peak RSS from `wait4`). A child that outlives its time budget is killed and
 //! reported as a timeout.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -154,6 +155,12 @@ pub fn run_process(
 
 /// Run `exe worker` with `req`, killing it after `timeout`.
 pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
+    run_worker_under(&[], exe, req, timeout)
+}
+
+/// Run `exe worker` with `req` under a wrapper command (`prefix`, e.g. valgrind and its
+/// options; none when empty), killing it after `timeout`.
+pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
     let failed = |failure: Failure| ChildOutcome {
         response: Err(failure),
         wall_ns: 0,
@@ -168,9 +175,17 @@ pub fn run_worker(exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome 
             })
         }
     };
-    let mut command = Command::new(exe);
+    let mut command = match prefix.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
     command.arg("worker");
-    let what = format!("worker {}", exe.display());
+    let under = prefix.first().map(|p| format!(" under {}", p.to_string_lossy())).unwrap_or_default();
+    let what = format!("worker {}{under}", exe.display());
     let p = match run_process(command, &what, &payload, timeout) {
         Ok(p) => p,
         Err(f) => return failed(f),

@@ -1,7 +1,9 @@
 //! wasmbench's harness: the workload manifest, the measuring worker processes, the
 //! measurement plan and its statistics. The `wasmbench` binary (src/main.rs) is the CLI.
 
+pub mod callgrind;
 pub mod child;
+pub mod compare;
 pub mod environment;
 pub mod external;
 pub mod manifest;

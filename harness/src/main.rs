@@ -32,9 +32,40 @@ enum Command {
     /// Check modules against the workload contract: exports `_start` and `memory`, imports
     /// only WASI preview1 (and `bench`), and prints its workload's expected output.
     Validate(ValidateArgs),
+    /// Compare two results.json files: per cell and metric, a Mann–Whitney U test and a
+    /// threshold on the ratio of medians; writes a Markdown table. Exit status 1 on a
+    /// significant regression beyond the threshold.
+    Compare(CompareArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
     #[command(hide = true)]
     Worker,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The reference results.json
+    baseline: PathBuf,
+    /// The results.json to check against it
+    new: PathBuf,
+    /// Practical threshold: changes of the median smaller than this never count
+    #[arg(long, default_value = "5%")]
+    threshold: String,
+    /// Metrics to compare, comma-separated MODE/PHASE (`warm/execute`, `callgrind/*`, or
+    /// a bare phase) [default: every metric both documents have]
+    #[arg(long, value_delimiter = ',')]
+    metric: Vec<String>,
+    /// Significance level of the Mann–Whitney U test
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Markdown report [default: compare.md beside NEW]
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Also fail (exit 1) when a cell is missing or failed on either side
+    #[arg(long)]
+    strict: bool,
+    /// Report only: exit 0 even on a regression (for noisy wall-clock gates)
+    #[arg(long)]
+    warn_only: bool,
 }
 
 #[derive(Args)]
@@ -114,6 +145,11 @@ struct RunArgs {
     /// otherwise measured for every planned module when installed
     #[arg(long)]
     no_external: bool,
+    /// `time`: wall-clock phases; `instructions`: instruction counts of the execute phase
+    /// under valgrind's callgrind (deterministic, for CI gates; --cold-samples runs per
+    /// cell, default 1)
+    #[arg(long, value_enum, default_value_t = run::Measure::Time)]
+    measure: run::Measure,
     /// Execution deadline per `_start` call, in seconds (a run that needs longer is
     /// reported as a timeout, never as data)
     #[arg(long, default_value_t = 30.0)]
@@ -160,7 +196,47 @@ fn real_main() -> Result<()> {
         Command::List { manifest } => list(&load_manifest(manifest.as_deref())?),
         Command::Run(args) => run_cmd(args),
         Command::Validate(args) => validate_cmd(args),
+        Command::Compare(args) => compare_cmd(args),
     }
+}
+
+fn compare_cmd(args: CompareArgs) -> Result<()> {
+    use wasmbench::compare;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha must be between 0 and 1, got {}", args.alpha);
+    }
+    let options = compare::Options {
+        threshold: compare::parse_threshold(&args.threshold)?,
+        alpha: args.alpha,
+        metrics: args.metric.iter().map(|m| m.parse()).collect::<Result<_, _>>()?,
+    };
+    let read = |path: &Path| -> Result<wasmbench_data::Results> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        wasmbench_data::Results::from_json(&text).with_context(|| format!("reading {}", path.display()))
+    };
+    let comparison = compare::compare(&read(&args.baseline)?, &read(&args.new)?, &options)?;
+    let report = compare::markdown(&comparison, &args.baseline.display().to_string(), &args.new.display().to_string());
+    let output = args
+        .output
+        .unwrap_or_else(|| args.new.parent().unwrap_or(Path::new(".")).join("compare.md"));
+    wasmbench_report::write_atomically(&output, report.as_bytes())
+        .with_context(|| format!("writing {}", output.display()))?;
+    print!("{report}");
+    eprintln!("wasmbench: wrote {}", output.display());
+    if comparison.fails(args.strict) {
+        let why = if comparison.count(&compare::Verdict::Slower) > 0 {
+            format!("{} significant regressions beyond {}", comparison.count(&compare::Verdict::Slower), args.threshold)
+        } else {
+            "cells missing or failed (--strict)".to_string()
+        };
+        if args.warn_only {
+            eprintln!("wasmbench: {why} (reported only: --warn-only)");
+        } else {
+            eprintln!("wasmbench: FAIL: {why}");
+            std::process::exit(1);
+        }
+    }
+    Ok(())
 }
 
 fn positive_seconds(flag: &str, secs: f64) -> Result<Duration> {
@@ -296,8 +372,15 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     };
     let plan = plan(&args, &manifest)?;
     let deadline = positive_seconds("--deadline", args.deadline)?;
-    let (cold, warm, min, warmup, budget) =
-        if args.quick { (3, 5, 2, 1, 2.0) } else { (10, 30, 3, 3, 5.0) };
+    let (cold, warm, min, warmup, budget) = match (args.measure, args.quick) {
+        (run::Measure::Instructions, _) => (1, 0, 1, 0, 5.0),
+        (_, true) => (3, 5, 2, 1, 2.0),
+        (_, false) => (10, 30, 3, 3, 5.0),
+    };
+    if args.measure == run::Measure::Instructions {
+        let version = wasmbench::callgrind::check_valgrind().map_err(anyhow::Error::msg)?;
+        eprintln!("wasmbench: counting instructions of the execute phase with {version}");
+    }
     let settings = Settings {
         cold_samples: args.cold_samples.unwrap_or(cold),
         warm_samples: args.samples.unwrap_or(warm),
@@ -329,6 +412,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             Order::Shuffled => Some(args.seed.unwrap_or_else(rand::random)),
         },
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
+        measure: args.measure,
     };
     if settings.cold_samples + settings.warm_samples == 0 {
         bail!("nothing to measure: --samples and --cold-samples are both 0");
@@ -386,7 +470,7 @@ fn external_clis(args: &RunArgs) -> Result<Vec<(ExternalCli, String)>> {
             })
             .collect();
     }
-    if args.no_external || !args.backend.is_empty() {
+    if args.no_external || !args.backend.is_empty() || args.measure == run::Measure::Instructions {
         return Ok(Vec::new());
     }
     Ok(ExternalCli::ALL.iter().filter_map(|&cli| cli.detect().map(|v| (cli, v))).collect())

@@ -12,7 +12,7 @@ use wasmbench_data::{
 };
 use wasmbench_runtimes::{BackendId, Limits, ModuleInfo};
 
-use crate::child::{run_worker, ChildOutcome};
+use crate::child::{run_worker, run_worker_under, ChildOutcome};
 use crate::external::ExternalCli;
 use crate::manifest::{Workload, WorkloadModule};
 use crate::stats::summarize;
@@ -23,6 +23,9 @@ use crate::worker::{read_module, Failure, PhaseTimes, Request, Response, Task};
 /// running guest (wasm3 in a loop without calls) is killed this long after its deadline
 /// and its cell reported as a timeout.
 const WORKER_GRACE: Duration = Duration::from_secs(10);
+/// The same for a worker under callgrind, which runs everything 20–100× slower (the
+/// compilation of a module too).
+const CALLGRIND_GRACE: Duration = Duration::from_secs(120);
 
 /// How many samples, under which limits.
 #[derive(Debug, Clone)]
@@ -55,6 +58,20 @@ pub struct Settings {
     pub external: Vec<(ExternalCli, String)>,
     /// The `wasmbench` executable that serves as worker.
     pub worker_exe: PathBuf,
+    /// Wall-clock phases, or instruction counts of `execute` under callgrind (then
+    /// `cold_samples` is the number of callgrind runs per cell and nothing else is measured).
+    pub measure: Measure,
+}
+
+/// What a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Measure {
+    /// Wall-clock time of every phase, cold and warm (and memory).
+    #[default]
+    Time,
+    /// Instructions of the execute phase, counted by `valgrind --tool=callgrind`:
+    /// deterministic, for CI gates.
+    Instructions,
 }
 
 /// One cell to measure.
@@ -493,14 +510,36 @@ fn measure_series(
     if cell.backend.kind() == BackendKind::Aot {
         request.task = Task::Precompile;
         request.artifact = Some(artifact.to_path_buf());
-        let (mut samples, outcome) = ask(settings, &request, overhead)?;
+        let (mut samples, outcome) = if settings.measure == Measure::Instructions {
+            // Compiled under valgrind as well: the code must suit the CPU valgrind
+            // presents (no AVX-512, say), not the host's. Nothing of it is counted.
+            let prefix = crate::callgrind::valgrind_prefix(&artifact.with_extension("callgrind-precompile"));
+            ask_under(settings, &prefix, &request, CALLGRIND_GRACE)?
+        } else {
+            ask(settings, &request, overhead)?
+        };
         out.artifact_bytes = outcome.artifact_bytes;
-        if let Some(s) = samples.pop() {
+        // (Under valgrind its duration means nothing.)
+        if let Some(s) = samples.pop().filter(|_| settings.measure == Measure::Time) {
             push(Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
         }
     }
 
     request.task = Task::Cold;
+    if settings.measure == Measure::Instructions {
+        // A cold worker under callgrind, which counts the execute phase only.
+        for i in 0..settings.cold_samples.max(1) {
+            let profile = artifact.with_extension(format!("callgrind{i}"));
+            let prefix = crate::callgrind::valgrind_prefix(&profile);
+            let (_, outcome) = ask_under(settings, &prefix, &request, deadline * 2 + CALLGRIND_GRACE)?;
+            out.flags = outcome.flags;
+            let count = crate::callgrind::read_total(&profile)?;
+            push(Mode::Callgrind, Phase::Execute, Unit::Instructions, Some(count));
+            progress.inc(1);
+        }
+        progress.inc(1);
+        return Ok(series);
+    }
     let cold_began = std::time::Instant::now();
     for i in 0..settings.cold_samples {
         if i >= settings.min_samples.max(1) && cold_began.elapsed() >= settings.max_time {
@@ -608,11 +647,21 @@ fn ask(
     request: &Request,
     timeout: Duration,
 ) -> Result<(Vec<PhaseTimes>, OutcomeInfo), Failure> {
+    ask_under(settings, &[], request, timeout)
+}
+
+/// [`ask`] with the worker run under a wrapper command (valgrind).
+fn ask_under(
+    settings: &Settings,
+    prefix: &[std::ffi::OsString],
+    request: &Request,
+    timeout: Duration,
+) -> Result<(Vec<PhaseTimes>, OutcomeInfo), Failure> {
     let ChildOutcome {
         response,
         wall_ns,
         max_rss_bytes,
-    } = run_worker(&settings.worker_exe, request, timeout);
+    } = run_worker_under(prefix, &settings.worker_exe, request, timeout);
     match response? {
         Response::Ok {
             flags,

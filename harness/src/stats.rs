@@ -1,8 +1,9 @@
 //! Analysis: descriptive statistics of a measurement's samples, with bootstrap confidence
-//! intervals and outlier counts.
+//! intervals and outlier counts; the two-sample test and interval `wasmbench compare` uses.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use statrs::distribution::{ContinuousCDF, Normal};
 use wasmbench_data::Summary;
 
 /// Bootstrap resamples per confidence interval.
@@ -66,9 +67,7 @@ fn bootstrap_ci95(data: &[f64]) -> ([f64; 2], [f64; 2]) {
     let mut means = Vec::with_capacity(RESAMPLES);
     let mut resample = vec![0.0; n];
     for _ in 0..RESAMPLES {
-        for slot in resample.iter_mut() {
-            *slot = data[rng.gen_range(0..n)];
-        }
+        resample_into(&mut rng, data, &mut resample);
         means.push(resample.iter().sum::<f64>() / n as f64);
         resample.sort_by(f64::total_cmp);
         medians.push(quantile(&resample, 0.5));
@@ -77,6 +76,75 @@ fn bootstrap_ci95(data: &[f64]) -> ([f64; 2], [f64; 2]) {
     means.sort_by(f64::total_cmp);
     let ci = |v: &[f64]| [quantile(v, 0.025), quantile(v, 0.975)];
     (ci(&medians), ci(&means))
+}
+
+/// Fill `out` with `out.len()` draws from `data`, with replacement.
+fn resample_into(rng: &mut StdRng, data: &[f64], out: &mut [f64]) {
+    for slot in out.iter_mut() {
+        *slot = data[rng.gen_range(0..data.len())];
+    }
+}
+
+/// Median of unsorted, non-empty data.
+pub fn median(data: &[f64]) -> f64 {
+    let mut sorted = data.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    quantile(&sorted, 0.5)
+}
+
+/// Percentile-bootstrap 95% confidence interval of `median(new) / median(base)`: both
+/// samples are resampled independently (2000 times, fixed seed). Both must be non-empty;
+/// a zero baseline median gives infinite or NaN bounds.
+pub fn median_ratio_ci95(base: &[f64], new: &[f64]) -> [f64; 2] {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let (mut b, mut n) = (vec![0.0; base.len()], vec![0.0; new.len()]);
+    let mut ratios = Vec::with_capacity(RESAMPLES);
+    for _ in 0..RESAMPLES {
+        resample_into(&mut rng, base, &mut b);
+        resample_into(&mut rng, new, &mut n);
+        b.sort_by(f64::total_cmp);
+        n.sort_by(f64::total_cmp);
+        ratios.push(quantile(&n, 0.5) / quantile(&b, 0.5));
+    }
+    ratios.sort_by(f64::total_cmp);
+    [quantile(&ratios, 0.025), quantile(&ratios, 0.975)]
+}
+
+/// Two-sided p-value of the Mann–Whitney U test (Wilcoxon rank-sum) that `a` and `b` come
+/// from the same distribution: normal approximation with tie correction and continuity
+/// correction. 1 when either sample is empty or every value is tied (no evidence).
+pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    if a.is_empty() || b.is_empty() {
+        return 1.0;
+    }
+    // Ranks of the pooled sample, ties sharing their average rank.
+    let mut pooled: Vec<(f64, bool)> = a.iter().map(|&v| (v, true)).chain(b.iter().map(|&v| (v, false))).collect();
+    pooled.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let n = pooled.len();
+    let (mut rank_sum_a, mut tie_term) = (0.0, 0.0);
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && pooled[j + 1].0 == pooled[i].0 {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        let ties = (j - i + 1) as f64;
+        tie_term += ties.powi(3) - ties;
+        rank_sum_a += rank * pooled[i..=j].iter().filter(|p| p.1).count() as f64;
+        i = j + 1;
+    }
+    let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let total = n1 + n2;
+    let variance = n1 * n2 / 12.0 * ((total + 1.0) - tie_term / (total * (total - 1.0)));
+    if !(variance > 0.0) {
+        return 1.0;
+    }
+    let z = ((u - mean).abs() - 0.5).max(0.0) / variance.sqrt();
+    let normal = Normal::standard();
+    (2.0 * (1.0 - normal.cdf(z))).clamp(0.0, 1.0)
 }
 
 /// Quantile `q` of sorted, non-empty data by linear interpolation between closest ranks
@@ -134,6 +202,32 @@ mod tests {
         assert!(s.cv > 1.0, "{}", s.cv);
         let flat = summarize(&[3.0, 3.0, 3.0]).expect("summary");
         assert_eq!((flat.cv, flat.mad, flat.outliers), (0.0, 0.0, 0));
+    }
+
+    #[test]
+    fn mann_whitney_matches_known_values() {
+        // Completely separated samples of 5 and 5: U = 0, mean 12.5, variance 25·11/12,
+        // z = (12.5 - 0.5) / 4.787 = 2.507, two-sided p = 2·(1 - Φ(2.507)) = 0.0122.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let b = [6.0, 7.0, 8.0, 9.0, 10.0];
+        let p = mann_whitney_p(&a, &b);
+        assert!((p - 0.01219).abs() < 1e-4, "{p}");
+        assert_eq!(mann_whitney_p(&b, &a), p, "symmetric");
+        // Interleaved samples: no evidence of a shift.
+        assert!(mann_whitney_p(&[1.0, 3.0, 5.0, 7.0], &[2.0, 4.0, 6.0, 8.0]) > 0.5);
+        // Everything tied, or a side empty: p = 1.
+        assert_eq!(mann_whitney_p(&[3.0, 3.0], &[3.0, 3.0]), 1.0);
+        assert_eq!(mann_whitney_p(&[], &[1.0]), 1.0);
+    }
+
+    #[test]
+    fn median_ratio_interval_brackets_the_ratio() {
+        let base: Vec<f64> = (0..30).map(|i| 100.0 + (i % 7) as f64).collect();
+        let slower: Vec<f64> = base.iter().map(|v| v * 1.2).collect();
+        let [lo, hi] = median_ratio_ci95(&base, &slower);
+        assert!(lo <= 1.2 && 1.2 <= hi && hi - lo < 0.1, "[{lo}, {hi}]");
+        assert_eq!(median_ratio_ci95(&[5.0], &[10.0]), [2.0, 2.0]);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
     }
 
     #[test]

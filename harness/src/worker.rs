@@ -242,7 +242,8 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
 
     let (backend, engine_ns) = timed(|| id.create(&limits));
     let backend = backend?;
-    let flags = backend.flags();
+    let mut flags = backend.flags();
+    flags.extend(crate::callgrind::set_slowdown(id)?);
 
     match req.task {
         Task::Precompile => {
@@ -449,7 +450,7 @@ fn run_instance(
         Some(sandbox) => module.instantiate_in(sandbox, input),
         None => module.instantiate(input),
     });
-    let (exec, execute_ns) = timed(|| instance.and_then(|i| i.execute()));
+    let (exec, execute_ns) = timed(|| instance.and_then(crate::callgrind::wasmbench_measured_execute));
     let exec = exec?;
     let times = PhaseTimes {
         isolate,
