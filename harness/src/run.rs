@@ -12,7 +12,7 @@ use wasmbench_data::{
 };
 use wasmbench_runtimes::{BackendId, Limits, ModuleInfo};
 
-use crate::child::{run_worker, run_worker_under, ChildOutcome};
+use crate::child::{run_worker_under, ChildOutcome};
 use crate::external::ExternalCli;
 use crate::manifest::{Workload, WorkloadModule};
 use crate::stats::summarize;
