@@ -13,7 +13,9 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # the C runtimes (wasm3, WAMR).
 APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev
               # libnode's own dependencies (V8 backends; libnode itself: scripts/setup-v8.sh)
-              libuv1 libicu72 libnghttp2-14 libbrotli1 libssl3 zlib1g)
+              libuv1 libicu72 libnghttp2-14 libbrotli1 libssl3 zlib1g
+              # external HTTP load tool the gateway's `wasmbench load` is checked against
+              wrk)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)

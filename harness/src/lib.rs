@@ -3,8 +3,10 @@
 
 pub mod child;
 pub mod environment;
+pub mod gateway_cli;
 pub mod manifest;
 pub mod run;
+pub mod scenario_http;
 pub mod stats;
 pub mod validate;
 pub mod worker;
