@@ -34,6 +34,8 @@ pub enum LoadError {
     Connections,
     #[error("the load generator's pacer thread could not start: {0}")]
     Pacer(std::io::Error),
+    #[error("starting the load generator's runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// Error of one request.
@@ -304,6 +306,17 @@ impl Tally {
         }
         self.last_response = self.last_response.max(other.last_response);
     }
+}
+
+/// [`run`] on a single-threaded runtime of its own, as wrk runs each of its threads: every
+/// connection and its HTTP driver share one thread, so a request costs no cross-thread
+/// wake-up besides the pacer's. Call it outside any async context (or in `spawn_blocking`).
+pub fn run_blocking(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LoadError::Runtime)?
+        .block_on(run(spec))
 }
 
 /// Run `spec` against its URL and report.

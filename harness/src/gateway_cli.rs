@@ -191,7 +191,7 @@ pub fn load_cmd(args: LoadArgs) -> Result<()> {
         timeout: positive("--timeout", args.timeout)?,
         expect_body: read(&args.expect_body_file)?,
     };
-    let report = runtime()?.block_on(load::run(&spec))?;
+    let report = load::run_blocking(&spec)?;
     print!("{}", report.summary());
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&report)? + "\n";
@@ -218,23 +218,26 @@ pub fn load_cmd(args: LoadArgs) -> Result<()> {
 pub fn load_measurements(report: &LoadReport) -> Vec<Measurement> {
     let concurrency = u32::try_from(report.connections).ok();
     let latencies: Vec<f64> = report.ok_latencies_ns.iter().map(|&ns| ns as f64).collect();
-    let mut out = Vec::new();
-    let mut push = |phase, unit, samples: Vec<f64>| {
-        if let Some(summary) = summarize(&samples) {
-            out.push(Measurement {
-                mode: Mode::Http,
-                phase,
-                unit,
-                summary,
-                samples,
-                instances: None,
-                concurrency,
-            });
-        }
-    };
-    push(Phase::Request, Unit::Nanoseconds, latencies);
-    push(Phase::Rate, Unit::PerSecond, vec![report.achieved_rate]);
-    out
+    [
+        http_measurement(Phase::Request, Unit::Nanoseconds, latencies, concurrency),
+        http_measurement(Phase::Rate, Unit::PerSecond, vec![report.achieved_rate], concurrency),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A mode-`http` measurement of `samples` (none when there are no samples).
+pub fn http_measurement(phase: Phase, unit: Unit, samples: Vec<f64>, concurrency: Option<u32>) -> Option<Measurement> {
+    summarize(&samples).map(|summary| Measurement {
+        mode: Mode::Http,
+        phase,
+        unit,
+        summary,
+        samples,
+        instances: None,
+        concurrency,
+    })
 }
 
 /// A results document for a `load` run against any URL: one cell, backend `http`.

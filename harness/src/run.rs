@@ -114,7 +114,8 @@ pub fn run(
     Ok(results)
 }
 
-fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+/// `items` without repeats, in first-seen order.
+pub fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in items {
         if !out.contains(&item) {

@@ -8,8 +8,9 @@
 //!
 //! - `first-request`: a fresh gateway per sample (compiling on first use), one connection
 //!   opened beforehand; the latency of its first request, which compiles the module;
-//! - `request` (`-c1`): on one gateway, after that first request and the warm-up, sequential
-//!   requests over one keep-alive connection;
+//! - `request` (`-c1`): on one gateway started with `--eager` (modules compiled at start-up,
+//!   on every worker thread of per-thread backends), after the warm-up, sequential requests
+//!   over one keep-alive connection;
 //! - `rate` (`-cC`, C = 2 × the gateway's instance cap): the highest *sustainable* rate.
 //!   A closed-loop probe over C connections for one step finds the saturation throughput S;
 //!   open-loop runs (see `wasmbench load`) then offer 0.5, 0.7, 0.85, 1.0 and 1.15 × S for
@@ -31,8 +32,8 @@ use wasmbench_data::{Cell, CellError, Environment, ErrorKind, Measurement, Mode,
 use wasmbench_gateway::load::{self, Bytes, Client, LoadSpec, Reply, Target};
 use wasmbench_runtimes::{Limits, ModuleInfo};
 
-use crate::gateway_cli::{load_measurements, LISTENING};
-use crate::run::{CellPlan, Checkpoint};
+use crate::gateway_cli::{http_measurement, load_measurements, LISTENING};
+use crate::run::{dedup, CellPlan, Checkpoint};
 use crate::stats::summarize;
 
 /// How the `http` scenario samples.
@@ -150,15 +151,6 @@ pub fn table(results: &Results) -> String {
     out
 }
 
-fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
-}
 
 fn fail(kind: ErrorKind, message: impl Into<String>) -> CellError {
     CellError {
@@ -252,7 +244,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(cell: &CellPlan, settings: &HttpSettings) -> Result<Server, CellError> {
+    fn start(cell: &CellPlan, settings: &HttpSettings, eager: bool) -> Result<Server, CellError> {
         let mut command = Command::new(&settings.worker_exe);
         command
             .arg("serve")
@@ -266,6 +258,7 @@ impl Server {
             // Requests over the cap queue (up to the deadline) rather than get 503: the rate
             // steps find where latency, not the queue, gives out.
             .args(["--queue-timeout-ms", &settings.limits.deadline.as_millis().to_string()])
+            .args(eager.then_some("--eager"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -345,17 +338,6 @@ async fn timed_request(client: &mut Client, exchange: &Exchange, timeout: Durati
     Ok(took)
 }
 
-fn measurement(phase: Phase, unit: Unit, samples: Vec<f64>, concurrency: u32) -> Option<Measurement> {
-    summarize(&samples).map(|summary| Measurement {
-        mode: Mode::Http,
-        phase,
-        unit,
-        summary,
-        samples,
-        instances: None,
-        concurrency: Some(concurrency),
-    })
-}
 
 async fn measure_cell(cell: &CellPlan, settings: &HttpSettings, out: &mut Cell) -> Result<Vec<Measurement>, CellError> {
     if cell.backend.runs_javascript() {
@@ -374,7 +356,7 @@ async fn measure_cell(cell: &CellPlan, settings: &HttpSettings, out: &mut Cell) 
     // Cold: a fresh gateway per sample; its first request compiles the module.
     let mut cold = Vec::new();
     for _ in 0..settings.cold_samples {
-        let server = Server::start(cell, settings)?;
+        let server = Server::start(cell, settings, false)?;
         let mut client = server.client(&exchange).await?;
         client
             .connect()
@@ -383,10 +365,11 @@ async fn measure_cell(cell: &CellPlan, settings: &HttpSettings, out: &mut Cell) 
         cold.push(timed_request(&mut client, &exchange, timeout).await?);
         drop(server);
     }
-    measurements.extend(measurement(Phase::FirstRequest, Unit::Nanoseconds, cold, 1));
+    measurements.extend(http_measurement(Phase::FirstRequest, Unit::Nanoseconds, cold, Some(1)));
 
-    // Warm: sequential requests on one gateway that has compiled the module.
-    let server = Server::start(cell, settings)?;
+    // Warm: sequential requests on one gateway that compiled the module at start-up (on
+    // every worker thread, for backends that run per thread).
+    let server = Server::start(cell, settings, true)?;
     let mut client = server.client(&exchange).await?;
     for _ in 0..settings.warmup.max(1) {
         timed_request(&mut client, &exchange, timeout).await?;
@@ -396,7 +379,7 @@ async fn measure_cell(cell: &CellPlan, settings: &HttpSettings, out: &mut Cell) 
         warm.push(timed_request(&mut client, &exchange, timeout).await?);
     }
     let warm_median = summarize(&warm).map_or(0.0, |s| s.median);
-    measurements.extend(measurement(Phase::Request, Unit::Nanoseconds, warm, 1));
+    measurements.extend(http_measurement(Phase::Request, Unit::Nanoseconds, warm, Some(1)));
 
     // Rate: saturation probe, then open-loop steps.
     let connections = settings.max_concurrent * 2;
@@ -416,7 +399,10 @@ async fn measure_cell(cell: &CellPlan, settings: &HttpSettings, out: &mut Cell) 
             timeout,
             expect_body: (exchange.expected_exit == 0).then(|| exchange.expected_stdout.clone()),
         };
-        let report = load::run(&spec).await.map_err(|e| fail(ErrorKind::Harness, e.to_string()))?;
+        let report = tokio::task::spawn_blocking(move || load::run_blocking(&spec))
+            .await
+            .map_err(|e| fail(ErrorKind::Harness, e.to_string()))?
+            .map_err(|e| fail(ErrorKind::Harness, e.to_string()))?;
         let sustained = report.errors_total() == 0
             && report.ok == report.offered
             && report.achieved_rate >= 0.95 * rate
