@@ -13,10 +13,11 @@
 //!   over one keep-alive connection;
 //! - `rate` (`-cC`, C = 2 × the gateway's instance cap): the highest *sustainable* rate.
 //!   A closed-loop probe over C connections for one step finds the saturation throughput S;
-//!   open-loop runs (see `wasmbench load`) then offer 0.5, 0.7, 0.85, 1.0 and 1.15 × S for
-//!   one step each, stopping at the first that is not sustained. Sustained means: every
+//!   open-loop runs (see `wasmbench load`) then offer 0.25, 0.5, 0.7, 0.85, 1.0 and 1.15 × S
+//!   for one step each, stopping at the first that is not sustained. Sustained means: every
 //!   response correct, no error, at least 95% of the offered rate achieved, and p99 latency
-//!   under 10 × the sequential median + 10 ms. The figure is the achieved rate of the
+//!   under 10 × the sequential median + 100 ms (generous: on a shared machine, p99 catches
+//!   every hiccup of the neighbours). The figure is the achieved rate of the
 //!   highest sustained step; its `request` latencies are recorded too (`request-cC`).
 //!
 //! The load generator shares the machine with the gateway: on a small machine the rate is
@@ -54,7 +55,7 @@ pub struct HttpSettings {
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Rate steps, as fractions of the saturation throughput.
-const STEPS: [f64; 5] = [0.5, 0.7, 0.85, 1.0, 1.15];
+const STEPS: [f64; 6] = [0.25, 0.5, 0.7, 0.85, 1.0, 1.15];
 
 /// Measure every planned cell through the gateway; failed cells are recorded with their error.
 pub fn run(
@@ -384,7 +385,7 @@ async fn measure_cell(cell: &CellPlan, settings: &HttpSettings, out: &mut Cell) 
     // Rate: saturation probe, then open-loop steps.
     let connections = settings.max_concurrent * 2;
     let saturation = probe(&server, &exchange, connections, settings.step, timeout).await?;
-    let slo_us = (10.0 * warm_median + 10e6) / 1000.0;
+    let slo_us = (10.0 * warm_median + 100e6) / 1000.0;
     let mut best = None;
     for fraction in STEPS {
         let rate = saturation * fraction;
