@@ -84,6 +84,12 @@ pub enum GatewayError {
     NoFunctions,
     #[error("--max-concurrent must be at least 1")]
     NoCapacity,
+    #[error("--max-concurrent {wanted} is more than the {backend} engine's {slots} instance slots")]
+    PoolTooSmall {
+        backend: BackendId,
+        wanted: usize,
+        slots: u32,
+    },
     #[error(transparent)]
     Executor(#[from] ExecutorError),
     #[error("listening on {addr}: {source}")]
@@ -123,6 +129,15 @@ impl Gateway {
         }
         if config.max_concurrent == 0 {
             return Err(GatewayError::NoCapacity);
+        }
+        if let Some(slots) = config.backend.max_live_instances() {
+            if config.max_concurrent > slots as usize {
+                return Err(GatewayError::PoolTooSmall {
+                    backend: config.backend,
+                    wanted: config.max_concurrent,
+                    slots,
+                });
+            }
         }
         let registry = Arc::new(registry);
         let executor = {

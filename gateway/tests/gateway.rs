@@ -405,7 +405,7 @@ fn thread_bound_backends_run_per_thread() {
 }
 
 #[test]
-fn eager_compilation_reports_bad_modules_at_start_up() {
+fn bad_modules_and_oversized_caps_are_refused_at_start_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("broken.wasm");
     std::fs::write(&path, b"\0asm\x01\0\0\0\x01").expect("write");
@@ -415,8 +415,16 @@ fn eager_compilation_reports_bad_modules_at_start_up() {
     let mut cfg = config(BackendId::WasmtimeCranelift);
     cfg.eager = true;
     let err = runtime
-        .block_on(Gateway::start(cfg, registry, "127.0.0.1:0".parse().expect("addr")))
+        .block_on(Gateway::start(cfg, registry.clone(), "127.0.0.1:0".parse().expect("addr")))
         .err()
         .expect("refused");
     assert!(err.to_string().contains("`broken`"), "{err}");
+
+    let mut cfg = config(BackendId::WasmtimePooling);
+    cfg.max_concurrent = 1000;
+    let err = runtime
+        .block_on(Gateway::start(cfg, registry, "127.0.0.1:0".parse().expect("addr")))
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("more than the wasmtime-pooling engine's 128 instance slots"), "{err}");
 }

@@ -29,6 +29,16 @@ impl BackendId {
         self.family() == "wasmtime"
     }
 
+    /// Most instances this backend's engine can hold at once, when it has a fixed pool
+    /// (`wasmtime-pooling`); `None` when only memory limits it.
+    pub fn max_live_instances(self) -> Option<u32> {
+        match self {
+            #[cfg(feature = "wasmtime")]
+            BackendId::WasmtimePooling => Some(crate::wasmtime::POOL_INSTANCES),
+            _ => None,
+        }
+    }
+
     /// This backend's engine in its thread-safe form, or `Ok(None)` for backends whose
     /// engines, modules or instances are tied to one thread.
     pub fn create_shared(self, limits: &Limits) -> Result<Option<Box<dyn SharedBackend>>> {

@@ -31,7 +31,7 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 const OUTPUT_CAP_MESSAGE: &str = "write beyond capacity";
 
 /// Instances the pooling allocator has room for at once.
-const POOL_INSTANCES: u32 = 128;
+pub(crate) const POOL_INSTANCES: u32 = 128;
 
 pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>> {
     Ok(Box::new(build(id, limits)?))
