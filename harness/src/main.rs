@@ -308,7 +308,8 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             worker_exe: settings.worker_exe.clone(),
         };
         let plan: Vec<CellPlan> = plan.into_iter().filter(|c| !c.backend.runs_javascript()).collect();
-        let results = scenario_http::run(&plan, &http, env, &mut |results| {
+        let config = run::config(&plan, &settings);
+        let results = scenario_http::run(&plan, &http, config, env, &mut |results| {
             wasmbench_report::write_all(results, &out, &exporters)
                 .with_context(|| format!("writing results to {}", out.display()))?;
             Ok(())

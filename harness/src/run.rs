@@ -73,18 +73,7 @@ pub fn run(
     environment: Environment,
     checkpoint: &mut Checkpoint<'_>,
 ) -> anyhow::Result<Results> {
-    let config = RunConfig {
-        cold_samples: settings.cold_samples,
-        warm_samples: settings.warm_samples,
-        min_samples: settings.min_samples,
-        max_time_ms: u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX),
-        warmup: settings.warmup,
-        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
-        max_memory_bytes: settings.limits.max_memory_bytes,
-        max_output_bytes: settings.limits.max_output_bytes as u64,
-        backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
-        workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
-    };
+    let config = config(plan, settings);
     let mut results = Results::new(environment, config);
     results.missing = plan.iter().map(CellPlan::id).collect();
     checkpoint(&results)?;
@@ -114,8 +103,23 @@ pub fn run(
     Ok(results)
 }
 
-/// `items` without repeats, in first-seen order.
-pub fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+/// The settings block of the results document of `plan` measured with `settings`.
+pub fn config(plan: &[CellPlan], settings: &Settings) -> RunConfig {
+    RunConfig {
+        cold_samples: settings.cold_samples,
+        warm_samples: settings.warm_samples,
+        min_samples: settings.min_samples,
+        max_time_ms: u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX),
+        warmup: settings.warmup,
+        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        max_memory_bytes: settings.limits.max_memory_bytes,
+        max_output_bytes: settings.limits.max_output_bytes as u64,
+        backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
+        workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
+    }
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in items {
         if !out.contains(&item) {

@@ -34,7 +34,7 @@ use wasmbench_gateway::load::{self, Bytes, Client, LoadSpec, Reply, Target};
 use wasmbench_runtimes::{Limits, ModuleInfo};
 
 use crate::gateway_cli::{http_measurement, load_measurements, LISTENING};
-use crate::run::{dedup, CellPlan, Checkpoint};
+use crate::run::{CellPlan, Checkpoint};
 use crate::stats::summarize;
 
 /// How the `http` scenario samples.
@@ -61,21 +61,10 @@ const STEPS: [f64; 6] = [0.25, 0.5, 0.7, 0.85, 1.0, 1.15];
 pub fn run(
     plan: &[CellPlan],
     settings: &HttpSettings,
+    config: RunConfig,
     environment: Environment,
     checkpoint: &mut Checkpoint<'_>,
 ) -> Result<Results> {
-    let config = RunConfig {
-        cold_samples: settings.cold_samples,
-        warm_samples: settings.warm_samples,
-        min_samples: 0,
-        max_time_ms: u64::try_from(settings.step.as_millis()).unwrap_or(u64::MAX),
-        warmup: settings.warmup,
-        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
-        max_memory_bytes: settings.limits.max_memory_bytes,
-        max_output_bytes: settings.limits.max_output_bytes as u64,
-        backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
-        workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
-    };
     let mut results = Results::new(environment, config);
     results.missing = plan.iter().map(CellPlan::id).collect();
     checkpoint(&results)?;
