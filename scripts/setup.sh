@@ -15,7 +15,9 @@ APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev
               # libnode's own dependencies (V8 backends; libnode itself: scripts/setup-v8.sh)
               libuv1 libicu72 libnghttp2-14 libbrotli1 libssl3 zlib1g
               # instruction counts for the regression gate (scripts/ci-bench.sh)
-              valgrind)
+              valgrind
+              # external HTTP load tool the gateway's `wasmbench load` is checked against
+              wrk)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)

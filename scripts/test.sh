@@ -18,7 +18,14 @@ echo "== cargo test" >&2
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
+matrix="$CARGO_TARGET_DIR/tmp/bad-inputs-matrix.md"
+rm -f -- "$matrix"
 cargo test --release --locked --workspace 2>&1 | tee "$log" || status=$?
+
+if [[ -f "$matrix" ]]; then
+    echo "== bad inputs: error kind per backend (harness/tests/bad_inputs.rs)" >&2
+    cat "$matrix"
+fi
 
 echo "== criterion benches, once each (cargo bench -- --test)" >&2
 cargo bench --locked --workspace --bench phases -- --test || status=1

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use wasmbench::manifest::{default_manifest_path, Manifest};
 use wasmbench::external::ExternalCli;
 use wasmbench::run::{CellPlan, Settings};
-use wasmbench::{environment, run, validate, worker};
+use wasmbench::{environment, gateway_cli, run, scenario_http, validate, worker};
 use wasmbench_runtimes::{BackendId, Limits};
 
 #[derive(Parser)]
@@ -39,6 +39,10 @@ enum Command {
     /// Internal: the measuring child process (reads a JSON request on stdin).
     #[command(hide = true)]
     Worker,
+    /// Serve functions over HTTP: GET|POST /fn/NAME runs NAME in a fresh instance.
+    Serve(gateway_cli::ServeArgs),
+    /// Open-loop HTTP load: constant arrival rate, latency from the intended send time.
+    Load(gateway_cli::LoadArgs),
 }
 
 #[derive(Args)]
@@ -174,6 +178,10 @@ struct RunArgs {
     /// must print exactly the contents of `<name>.stdout` beside it
     #[arg(long, conflicts_with_all = ["manifest", "suite", "all"])]
     dir: Option<PathBuf>,
+    /// `http`: measure end to end through the gateway on loopback (first request, request
+    /// latency, sustainable rate) instead of in worker processes
+    #[arg(long)]
+    scenario: Option<String>,
 }
 
 fn main() {
@@ -197,6 +205,8 @@ fn real_main() -> Result<()> {
         Command::Run(args) => run_cmd(args),
         Command::Validate(args) => validate_cmd(args),
         Command::Compare(args) => compare_cmd(args),
+        Command::Serve(args) => gateway_cli::serve(args),
+        Command::Load(args) => gateway_cli::load_cmd(args),
     }
 }
 
@@ -421,6 +431,28 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     let env = environment::collect(checkout);
     let exporters = wasmbench_report::default_exporters();
     let out = args.output.clone();
+    if let Some(scenario) = &args.scenario {
+        if scenario != "http" {
+            bail!("unknown scenario `{scenario}`; valid scenarios: http");
+        }
+        let http = scenario_http::HttpSettings {
+            cold_samples: settings.cold_samples,
+            warm_samples: settings.warm_samples,
+            warmup: settings.warmup,
+            step: settings.max_time,
+            limits: settings.limits.clone(),
+            max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            worker_exe: settings.worker_exe.clone(),
+        };
+        let plan: Vec<CellPlan> = plan.into_iter().filter(|c| !c.backend.runs_javascript()).collect();
+        let config = run::config(&plan, &settings);
+        let results = scenario_http::run(&plan, &http, config, env, &mut |results| {
+            wasmbench_report::write_all(results, &out, &exporters)
+                .with_context(|| format!("writing results to {}", out.display()))?;
+            Ok(())
+        })?;
+        return finish(&results, &out, &scenario_http::table(&results));
+    }
     eprintln!(
         "wasmbench: {} cells ({} cold + {} warm samples each) → {}",
         plan.len(),
@@ -433,8 +465,13 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             .with_context(|| format!("writing results to {}", out.display()))?;
         Ok(())
     })?;
-    print!("{}", wasmbench_report::table::summary_table(&results));
-    let noisy = wasmbench_report::table::noise_warnings(&results);
+    finish(&results, &out, &wasmbench_report::table::summary_table(&results))
+}
+
+/// Print the summary table and warnings of a finished run; exit 1 when some cells failed.
+fn finish(results: &wasmbench_data::Results, out: &Path, table: &str) -> Result<()> {
+    print!("{table}");
+    let noisy = wasmbench_report::table::noise_warnings(results);
     if !noisy.is_empty() {
         eprintln!("wasmbench: {} noisy measurements (coefficient of variation > 10%):", noisy.len());
         for line in noisy.iter().take(12) {

@@ -103,22 +103,7 @@ pub fn run(
     environment: Environment,
     checkpoint: &mut Checkpoint<'_>,
 ) -> anyhow::Result<Results> {
-    let config = RunConfig {
-        cold_samples: settings.cold_samples,
-        warm_samples: settings.warm_samples,
-        min_samples: settings.min_samples,
-        max_time_ms: u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX),
-        warmup: settings.warmup,
-        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
-        compile_deadline_ms: u64::try_from(settings.compile_deadline.as_millis()).unwrap_or(u64::MAX),
-        max_memory_bytes: settings.limits.max_memory_bytes,
-        max_output_bytes: settings.limits.max_output_bytes as u64,
-        backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
-        workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
-        order_seed: settings.order_seed,
-        concurrency: settings.concurrency.clone(),
-        throughput_ms: u64::try_from(settings.throughput_time.as_millis()).unwrap_or(u64::MAX),
-    };
+    let config = config(plan, settings);
     let mut results = Results::new(environment, config);
     let external = external_cells(plan, settings);
     results.missing = plan.iter().map(CellPlan::id).collect();
@@ -185,6 +170,26 @@ fn order(n: usize, seed: Option<u64>) -> Vec<usize> {
         order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
     }
     order
+}
+
+/// The settings block of the results document of `plan` measured with `settings`.
+pub fn config(plan: &[CellPlan], settings: &Settings) -> RunConfig {
+    RunConfig {
+        cold_samples: settings.cold_samples,
+        warm_samples: settings.warm_samples,
+        min_samples: settings.min_samples,
+        max_time_ms: u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX),
+        warmup: settings.warmup,
+        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        compile_deadline_ms: u64::try_from(settings.compile_deadline.as_millis()).unwrap_or(u64::MAX),
+        max_memory_bytes: settings.limits.max_memory_bytes,
+        max_output_bytes: settings.limits.max_output_bytes as u64,
+        backends: dedup(plan.iter().map(|c| c.backend.name().to_string())),
+        workloads: dedup(plan.iter().map(|c| c.workload.name.clone())),
+        order_seed: settings.order_seed,
+        concurrency: settings.concurrency.clone(),
+        throughput_ms: u64::try_from(settings.throughput_time.as_millis()).unwrap_or(u64::MAX),
+    }
 }
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {

@@ -21,6 +21,7 @@ pub use wasmbench_data::{BackendKind, ErrorKind};
 mod capture;
 pub mod module_info;
 mod registry;
+mod shared;
 #[cfg(test)]
 mod test_support;
 #[cfg(feature = "v8")]
@@ -38,6 +39,7 @@ mod wasmtime;
 
 pub use module_info::ModuleInfo;
 pub use registry::{BackendId, UnknownBackend};
+pub use shared::{SharedBackend, SharedModule};
 
 /// Limits every backend honours (or refuses to run with, saying so).
 #[derive(Debug, Clone, PartialEq, Eq)]

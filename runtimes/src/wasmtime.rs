@@ -21,7 +21,7 @@ use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
-    Result, RuntimeError, WasiInput,
+    Result, RuntimeError, SharedBackend, SharedModule, WasiInput,
 };
 
 /// Period of the epoch ticker: the resolution of the execution deadline.
@@ -31,9 +31,19 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 const OUTPUT_CAP_MESSAGE: &str = "write beyond capacity";
 
 /// Instances the pooling allocator has room for at once.
-const POOL_INSTANCES: u32 = 128;
+pub(crate) const POOL_INSTANCES: u32 = 128;
 
 pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>> {
+    Ok(Box::new(build(id, limits)?))
+}
+
+/// The same engine as [`create`], as a [`SharedBackend`]: every wasmtime type it holds is
+/// `Send + Sync`.
+pub(crate) fn create_shared(id: BackendId, limits: &Limits) -> Result<Box<dyn SharedBackend>> {
+    Ok(Box::new(build(id, limits)?))
+}
+
+fn build(id: BackendId, limits: &Limits) -> Result<WasmtimeBackend> {
     let err = |e: wasmtime::Error| RuntimeError::new(id, ErrorKind::Unsupported, format!("{e:#}"));
     let mut config = Config::new();
     config.epoch_interruption(true);
@@ -79,14 +89,14 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
         })
         .map_err(err)?;
     let ticker = Ticker::start(engine.clone());
-    Ok(Box::new(WasmtimeBackend {
+    Ok(WasmtimeBackend {
         id,
         engine,
         linker: Arc::new(linker),
         limits: limits.clone(),
         flags,
         _ticker: ticker,
-    }))
+    })
 }
 
 /// Increments the engine's epoch every [`EPOCH_TICK`] until dropped.
@@ -203,6 +213,18 @@ impl Backend for WasmtimeBackend {
     }
 
     fn prepare(&self, code: ModuleCode<'_>) -> Result<Box<dyn PreparedModule>> {
+        Ok(Box::new(self.prepare_module(code)?))
+    }
+}
+
+impl SharedBackend for WasmtimeBackend {
+    fn prepare_shared(&self, code: ModuleCode<'_>) -> Result<Arc<dyn SharedModule>> {
+        Ok(Arc::new(self.prepare_module(code)?))
+    }
+}
+
+impl WasmtimeBackend {
+    fn prepare_module(&self, code: ModuleCode<'_>) -> Result<WasmtimeModule> {
         let module = self.load(code)?;
         match module.get_export("_start") {
             Some(wasmtime::ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0 => {}
@@ -223,12 +245,12 @@ impl Backend for WasmtimeBackend {
             .linker
             .instantiate_pre(&module)
             .map_err(|e| self.error(ErrorKind::Unlinkable, format!("{e:#}")))?;
-        Ok(Box::new(WasmtimeModule {
+        Ok(WasmtimeModule {
             id: self.id,
             engine: self.engine.clone(),
             pre,
             limits: self.limits.clone(),
-        }))
+        })
     }
 }
 
@@ -248,6 +270,18 @@ impl WasmtimeModule {
 
 impl PreparedModule for WasmtimeModule {
     fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
+        Ok(Box::new(self.new_instance(input)?))
+    }
+}
+
+impl SharedModule for WasmtimeModule {
+    fn instantiate_shared(&self, input: &WasiInput) -> Result<Box<dyn Instance + Send>> {
+        Ok(Box::new(self.new_instance(input)?))
+    }
+}
+
+impl WasmtimeModule {
+    fn new_instance(&self, input: &WasiInput) -> Result<WasmtimeInstance> {
         let stdout = MemoryOutputPipe::new(self.limits.max_output_bytes);
         let stderr = MemoryOutputPipe::new(self.limits.max_output_bytes);
         let mut builder = WasiCtxBuilder::new();
@@ -281,7 +315,7 @@ impl PreparedModule for WasmtimeModule {
         let start = instance
             .get_typed_func::<(), ()>(&mut store, "_start")
             .map_err(|e| RuntimeError::new(self.id, ErrorKind::Invalid, format!("{e:#}")))?;
-        Ok(Box::new(WasmtimeInstance {
+        Ok(WasmtimeInstance {
             id: self.id,
             max_output: self.limits.max_output_bytes,
             ticks: self.deadline_ticks(),
@@ -289,7 +323,7 @@ impl PreparedModule for WasmtimeModule {
             start,
             stdout,
             stderr,
-        }))
+        })
     }
 }
 

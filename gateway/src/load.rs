@@ -1,0 +1,440 @@
+//! An open-loop HTTP load generator (`wasmbench load`).
+//!
+//! A pacer thread issues one ticket per request at the *intended* send times of a
+//! constant arrival rate (sleeping with the OS clock, not tokio's 1 ms timer wheel);
+//! `connections` keep-alive HTTP/1.1 connections take tickets from one queue as they become
+//! free. Latency is measured from the ticket's intended send time, so a slow server shows up
+//! as latency instead of silently lowering the offered rate (no coordinated omission).
+//! Tickets still unsent when the run ends plus the request timeout are counted as timeouts.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+pub use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Method, Request, StatusCode, Uri};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Mutex};
+
+/// Error before any request is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("invalid URL `{url}`: {why}")]
+    Url { url: String, why: String },
+    #[error("resolving {host}: {source}")]
+    Resolve { host: String, source: std::io::Error },
+    #[error("--rate must be a positive number of requests per second, got {0}")]
+    Rate(f64),
+    #[error("--connections must be at least 1")]
+    Connections,
+    #[error("the load generator's pacer thread could not start: {0}")]
+    Pacer(std::io::Error),
+    #[error("starting the load generator's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Error of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("connect")]
+    Connect,
+    #[error("io")]
+    Io,
+    #[error("timeout")]
+    Timeout,
+}
+
+/// Where to send requests: a parsed `http://host:port/path?query` URL.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    pub authority: String,
+    pub path_and_query: String,
+}
+
+impl Target {
+    /// Parse and resolve an `http://` URL (HTTPS is not supported).
+    pub async fn parse(url: &str) -> Result<Target, LoadError> {
+        let bad = |why: &str| LoadError::Url {
+            url: url.to_string(),
+            why: why.to_string(),
+        };
+        let uri: Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| bad(&e.to_string()))?;
+        if uri.scheme_str() != Some("http") {
+            return Err(bad("only http:// URLs are supported"));
+        }
+        let authority = uri.authority().ok_or_else(|| bad("no host"))?.clone();
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_string();
+        let port = authority.port_u16().unwrap_or(80);
+        let addr = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|source| LoadError::Resolve {
+                host: host.clone(),
+                source,
+            })?
+            .next()
+            .ok_or_else(|| LoadError::Resolve {
+                host: host.clone(),
+                source: std::io::Error::other("no address"),
+            })?;
+        let path_and_query = uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+        Ok(Target {
+            addr,
+            authority: authority.to_string(),
+            path_and_query,
+        })
+    }
+}
+
+/// A response as the load generator sees it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+/// One keep-alive HTTP/1.1 connection that reconnects after a failure.
+pub struct Client {
+    target: Target,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Client {
+    pub fn new(target: Target) -> Client {
+        Client { target, sender: None }
+    }
+
+    /// Open the connection now (otherwise the first request opens it).
+    pub async fn connect(&mut self) -> Result<(), RequestError> {
+        self.connection().await.map(|_| ())
+    }
+
+    async fn connection(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, RequestError> {
+        if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
+            let stream = TcpStream::connect(self.target.addr).await.map_err(|_| RequestError::Connect)?;
+            let _ = stream.set_nodelay(true);
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|_| RequestError::Connect)?;
+            tokio::spawn(connection);
+            self.sender = Some(sender);
+        }
+        self.sender.as_mut().ok_or(RequestError::Connect)
+    }
+
+    /// Send one request (POST with `body`, GET without) and read the whole response.
+    pub async fn send(&mut self, body: Option<&Bytes>) -> Result<Reply, RequestError> {
+        let request = Request::builder()
+            .method(if body.is_some() { Method::POST } else { Method::GET })
+            .uri(self.target.path_and_query.as_str())
+            .header(hyper::header::HOST, self.target.authority.as_str())
+            .body(Full::new(body.cloned().unwrap_or_default()))
+            .map_err(|_| RequestError::Io)?;
+        let result = self.exchange(request).await;
+        if result.is_err() {
+            self.sender = None;
+        }
+        result
+    }
+
+    async fn exchange(&mut self, request: Request<Full<Bytes>>) -> Result<Reply, RequestError> {
+        let sender = self.connection().await?;
+        sender.ready().await.map_err(|_| RequestError::Io)?;
+        let response = sender.send_request(request).await.map_err(|_| RequestError::Io)?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|_| RequestError::Io)?.to_bytes();
+        Ok(Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// [`Client::send`] with a timeout; a timed-out connection is dropped.
+    pub async fn send_within(&mut self, body: Option<&Bytes>, timeout: Duration) -> Result<Reply, RequestError> {
+        match tokio::time::timeout(timeout, self.send(body)).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.sender = None;
+                Err(RequestError::Timeout)
+            }
+        }
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct LoadSpec {
+    pub url: String,
+    /// Requests per second offered, at constant intervals.
+    pub rate: f64,
+    pub duration: Duration,
+    pub connections: usize,
+    /// Sent as a POST body; `None` sends GETs.
+    pub body: Option<Bytes>,
+    /// Per-request timeout (and how long after the end queued requests may still go out).
+    pub timeout: Duration,
+    /// When given, a 2xx response whose body differs counts as an error (`wrong-body`).
+    pub expect_body: Option<Bytes>,
+}
+
+/// Latency percentiles, in microseconds.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Percentiles {
+    pub min: f64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+/// The result of a load run (the JSON `wasmbench load --json` writes).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LoadReport {
+    pub url: String,
+    pub target_rate: f64,
+    pub duration_s: f64,
+    pub connections: usize,
+    /// Requests offered (tickets issued by the pacer).
+    pub offered: u64,
+    /// Responses received (any status).
+    pub responses: u64,
+    /// Responses with a 2xx status (and the expected body, when one was given).
+    pub ok: u64,
+    /// From the first intended send time to the last response, in seconds.
+    pub elapsed_s: f64,
+    /// `ok / elapsed_s`.
+    pub achieved_rate: f64,
+    /// `responses / elapsed_s`.
+    pub response_rate: f64,
+    /// Latency of every response, measured from its intended send time, in microseconds.
+    pub latency_us: Percentiles,
+    /// Requests that failed, by kind: `connect`, `io`, `timeout`, `wrong-body`, `http-NNN`.
+    pub errors: BTreeMap<String, u64>,
+    /// Responses by status code.
+    pub status: BTreeMap<u16, u64>,
+    /// Raw latencies of the `ok` responses, in nanoseconds, in completion order (kept for
+    /// the harness's statistics; not written to JSON).
+    #[serde(skip)]
+    pub ok_latencies_ns: Vec<u64>,
+}
+
+impl LoadReport {
+    pub fn errors_total(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// A few lines for people.
+    pub fn summary(&self) -> String {
+        let l = &self.latency_us;
+        let errors = if self.errors.is_empty() {
+            "none".to_string()
+        } else {
+            self.errors.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        };
+        format!(
+            "{url}: offered {offered} requests at {rate:.1}/s for {dur:.1} s over {c} connections\n\
+             responses {resp}, ok {ok}; achieved {ach:.1} ok/s ({pct:.1}% of target) over {el:.2} s\n\
+             latency from intended send (µs): p50 {p50:.0}  p90 {p90:.0}  p99 {p99:.0}  p99.9 {p999:.0}  max {max:.0}  mean {mean:.0}\n\
+             errors: {errors}\n",
+            url = self.url,
+            offered = self.offered,
+            rate = self.target_rate,
+            dur = self.duration_s,
+            c = self.connections,
+            resp = self.responses,
+            ok = self.ok,
+            ach = self.achieved_rate,
+            pct = 100.0 * self.achieved_rate / self.target_rate,
+            el = self.elapsed_s,
+            p50 = l.p50,
+            p90 = l.p90,
+            p99 = l.p99,
+            p999 = l.p999,
+            max = l.max,
+            mean = l.mean,
+        )
+    }
+}
+
+struct Tally {
+    histogram: Histogram<u64>,
+    ok_latencies_ns: Vec<u64>,
+    responses: u64,
+    ok: u64,
+    errors: BTreeMap<String, u64>,
+    status: BTreeMap<u16, u64>,
+    last_response: Option<Instant>,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            // Auto-resizing, 3 significant digits.
+            histogram: Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits are valid")),
+            ok_latencies_ns: Vec::new(),
+            responses: 0,
+            ok: 0,
+            errors: BTreeMap::new(),
+            status: BTreeMap::new(),
+            last_response: None,
+        }
+    }
+
+    fn error(&mut self, kind: String) {
+        *self.errors.entry(kind).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: Tally) {
+        let _ = self.histogram.add(&other.histogram);
+        self.ok_latencies_ns.extend(other.ok_latencies_ns);
+        self.responses += other.responses;
+        self.ok += other.ok;
+        for (k, n) in other.errors {
+            *self.errors.entry(k).or_default() += n;
+        }
+        for (k, n) in other.status {
+            *self.status.entry(k).or_default() += n;
+        }
+        self.last_response = self.last_response.max(other.last_response);
+    }
+}
+
+/// [`run`] on a single-threaded runtime of its own, as wrk runs each of its threads: every
+/// connection and its HTTP driver share one thread, so a request costs no cross-thread
+/// wake-up besides the pacer's. Call it outside any async context (or in `spawn_blocking`).
+pub fn run_blocking(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LoadError::Runtime)?
+        .block_on(run(spec))
+}
+
+/// Run `spec` against its URL and report.
+pub async fn run(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
+    if !(spec.rate.is_finite() && spec.rate > 0.0) {
+        return Err(LoadError::Rate(spec.rate));
+    }
+    if spec.connections == 0 {
+        return Err(LoadError::Connections);
+    }
+    let target = Target::parse(&spec.url).await?;
+    let interval = Duration::from_secs_f64(1.0 / spec.rate);
+    let total = (spec.duration.as_secs_f64() * spec.rate).floor().max(1.0) as u64;
+    let (tickets_tx, tickets_rx) = mpsc::unbounded_channel::<Instant>();
+    let tickets = Arc::new(Mutex::new(tickets_rx));
+    // Connect first so that connection set-up is not part of the first latencies.
+    let mut clients = Vec::new();
+    for _ in 0..spec.connections {
+        let mut client = Client::new(target.clone());
+        let _ = client.connect().await;
+        clients.push(client);
+    }
+    let start = Instant::now() + Duration::from_millis(5);
+    let cutoff = start + spec.duration + spec.timeout;
+    let pacer = std::thread::Builder::new()
+        .name("load-pacer".into())
+        .spawn(move || {
+            for i in 0..total {
+                let intended = start + interval.mul_f64(i as f64);
+                let now = Instant::now();
+                if intended > now {
+                    std::thread::sleep(intended - now);
+                }
+                if tickets_tx.send(intended).is_err() {
+                    return;
+                }
+            }
+        })
+        .map_err(LoadError::Pacer)?;
+    let mut workers = Vec::new();
+    for mut client in clients {
+        let tickets = Arc::clone(&tickets);
+        let spec = spec.clone();
+        workers.push(tokio::spawn(async move {
+            let mut tally = Tally::new();
+            loop {
+                let ticket = tickets.lock().await.recv().await;
+                let Some(intended) = ticket else { break };
+                if Instant::now() > cutoff {
+                    tally.error(RequestError::Timeout.to_string());
+                    continue;
+                }
+                let result = client.send_within(spec.body.as_ref(), spec.timeout).await;
+                let done = Instant::now();
+                match result {
+                    Err(e) => tally.error(e.to_string()),
+                    Ok(reply) => {
+                        let latency = u64::try_from(done.saturating_duration_since(intended).as_nanos()).unwrap_or(u64::MAX);
+                        tally.responses += 1;
+                        tally.last_response = Some(done);
+                        *tally.status.entry(reply.status.as_u16()).or_default() += 1;
+                        let _ = tally.histogram.record(latency.max(1));
+                        if !reply.status.is_success() {
+                            tally.error(format!("http-{}", reply.status.as_u16()));
+                        } else if spec.expect_body.as_ref().is_some_and(|b| *b != reply.body) {
+                            tally.error("wrong-body".into());
+                        } else {
+                            tally.ok += 1;
+                            tally.ok_latencies_ns.push(latency);
+                        }
+                    }
+                }
+            }
+            tally
+        }));
+    }
+    let mut tally = Tally::new();
+    for worker in workers {
+        match worker.await {
+            Ok(t) => tally.merge(t),
+            Err(_) => tally.error("io".into()),
+        }
+    }
+    let _ = tokio::task::spawn_blocking(move || pacer.join()).await;
+    let elapsed = tally
+        .last_response
+        .map_or(spec.duration, |last| last.saturating_duration_since(start))
+        .max(spec.duration)
+        .as_secs_f64();
+    let h = &tally.histogram;
+    let us = |ns: u64| ns as f64 / 1000.0;
+    let latency_us = if h.is_empty() {
+        Percentiles::default()
+    } else {
+        Percentiles {
+            min: us(h.min()),
+            mean: h.mean() / 1000.0,
+            p50: us(h.value_at_quantile(0.5)),
+            p90: us(h.value_at_quantile(0.9)),
+            p99: us(h.value_at_quantile(0.99)),
+            p999: us(h.value_at_quantile(0.999)),
+            max: us(h.max()),
+        }
+    };
+    Ok(LoadReport {
+        url: spec.url.clone(),
+        target_rate: spec.rate,
+        duration_s: spec.duration.as_secs_f64(),
+        connections: spec.connections,
+        offered: total,
+        responses: tally.responses,
+        ok: tally.ok,
+        elapsed_s: elapsed,
+        achieved_rate: tally.ok as f64 / elapsed,
+        response_rate: tally.responses as f64 / elapsed,
+        latency_us,
+        errors: tally.errors,
+        status: tally.status,
+        ok_latencies_ns: tally.ok_latencies_ns,
+    })
+}
