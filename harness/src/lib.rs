@@ -4,6 +4,7 @@
 pub mod child;
 pub mod environment;
 pub mod manifest;
+pub mod report;
 pub mod run;
 pub mod stats;
 pub mod validate;

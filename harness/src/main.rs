@@ -31,6 +31,8 @@ enum Command {
     /// Check modules against the workload contract: exports `_start` and `memory`, imports
     /// only WASI preview1 (and `bench`), and prints its workload's expected output.
     Validate(ValidateArgs),
+    /// Write charts, report.md, report.html and dashboard exports from a results.json.
+    Report(wasmbench::report::ReportArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
     #[command(hide = true)]
     Worker,
@@ -105,6 +107,9 @@ struct RunArgs {
     /// Workload manifest [default: workloads/manifest.toml]
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// Write the end-of-run report without its PNG charts
+    #[arg(long)]
+    no_charts: bool,
 }
 
 fn main() {
@@ -127,6 +132,7 @@ fn real_main() -> Result<()> {
         Command::List { manifest } => list(&load_manifest(manifest.as_deref())?),
         Command::Run(args) => run_cmd(args),
         Command::Validate(args) => validate_cmd(args),
+        Command::Report(args) => wasmbench::report::report_cmd(args),
     }
 }
 
@@ -307,6 +313,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             eprintln!("  … and {} more (see cv in results.csv)", noisy.len() - 12);
         }
     }
+    wasmbench::report::after_run(&results, &out, !args.no_charts);
     let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
     eprintln!(
         "wasmbench: wrote {} and {}",

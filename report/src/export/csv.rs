@@ -146,4 +146,10 @@ wasmtime-cranelift,jit,spin,wat,,timeout,error,,,\"deadline exceeded, \"\"10 s\"
 ";
         assert_eq!(text, expected);
     }
+
+    #[test]
+    fn snapshot_of_the_synthetic_run() {
+        let text = String::from_utf8(CsvExporter.render(&crate::fixture::results()).expect("csv")).expect("utf8");
+        insta::assert_snapshot!(text);
+    }
 }
