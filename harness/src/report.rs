@@ -26,7 +26,8 @@ pub struct ReportArgs {
 /// Read a results document, naming the file in every error.
 pub fn read_results(path: &Path) -> Result<Results> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Results::from_json(&text).with_context(|| format!("{} cannot be reported", path.display()))
+    // The reader's error already says what is wrong; anyhow's chain would repeat its cause.
+    Results::from_json(&text).map_err(|e| anyhow::anyhow!("{} cannot be reported: {e}", path.display()))
 }
 
 pub fn report_cmd(args: ReportArgs) -> Result<()> {

@@ -71,7 +71,7 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
     let c = &results.config;
     doc.push(Block::List(vec![
         format!(
-            "Cold: each sample is a fresh worker process with a fresh engine (nothing cached); up to {} samples per cell. Warm: one worker prepares the module once, then instantiates and runs it afresh per sample; up to {} samples after {} discarded warm-ups.",
+            "Cold: each sample is a fresh worker process with a fresh engine (nothing cached); up to {} samples per cell. Warm: one worker prepares the module once, then instantiates and runs it afresh per sample; up to {} samples after {} discarded warm-up runs.",
             c.cold_samples, c.warm_samples, c.warmup
         ),
         format!(

@@ -45,3 +45,13 @@ fn schema_rejects_other_versions_and_broken_documents() {
     doc["cells"][0]["kind"] = "quantum".into();
     assert!(!validator.is_valid(&doc), "an unknown backend kind must not validate");
 }
+
+#[test]
+fn committed_example_round_trips_byte_for_byte() {
+    // Reading and exporting again loses nothing, down to the last bit of every float.
+    let path = repo().join("results/example/results.json");
+    let text = std::fs::read_to_string(&path).expect("example results");
+    let results = wasmbench_data::Results::from_json(&text).expect("example parses");
+    let again = String::from_utf8(JsonExporter.render(&results).expect("render")).expect("utf-8");
+    assert!(again == text, "re-exporting {} changed it", path.display());
+}
