@@ -45,12 +45,7 @@ impl Exporter for BmfExporter {
                 measures.insert(format!("{}-{}", m.mode, m.phase_label()), metric);
             }
         }
-        let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ReportError::Serialise {
-            format: "bmf",
-            message: e.to_string(),
-        })?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        super::pretty_json(&doc, "bmf")
     }
 }
 

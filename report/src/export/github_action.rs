@@ -65,12 +65,7 @@ impl Exporter for GithubActionExporter {
                 });
             }
         }
-        let mut bytes = serde_json::to_vec_pretty(&entries).map_err(|e| ReportError::Serialise {
-            format: "github-action-benchmark",
-            message: e.to_string(),
-        })?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        super::pretty_json(&entries, "github-action-benchmark")
     }
 }
 
