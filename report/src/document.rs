@@ -236,7 +236,16 @@ pub fn with_ci(m: &Measurement) -> String {
     if m.summary.n < 2 || (lo == 0.0 && hi == 0.0) {
         f(m.summary.median)
     } else {
-        format!("{} [{} – {}]", f(m.summary.median), f(lo), f(hi))
+        let (median, lo, hi) = (f(m.summary.median), f(lo), f(hi));
+        // `12.3 ms [12.1 – 12.6]` when all three share a unit, else each with its own.
+        let unit = |s: &str| s.rsplit_once(' ').map(|(_, u)| u.to_string());
+        match (unit(&median), unit(&lo), unit(&hi)) {
+            (Some(a), Some(b), Some(c)) if a == b && b == c => {
+                let bare = |s: &str| s.rsplit_once(' ').map(|(n, _)| n.to_string()).unwrap_or_default();
+                format!("{median} [{} – {}]", bare(&lo), bare(&hi))
+            }
+            _ => format!("{median} [{lo} – {hi}]"),
+        }
     }
 }
 
@@ -245,7 +254,7 @@ pub fn value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Nanoseconds => format_ns(v),
         Unit::Bytes => bytes(v),
-        Unit::PerSecond => format!("{v:.0}/s"),
+        Unit::PerSecond => format!("{} req/s", crate::chart::number(v)),
         Unit::Instructions => format!("{v:.0}"),
     }
 }
@@ -258,5 +267,22 @@ pub fn bytes(v: f64) -> String {
         format!("{:.0} KiB", v / 1024.0)
     } else {
         format!("{v:.0} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_with_their_interval() {
+        let results = crate::fixture::results();
+        let m = &results.cells[0].measurements[8];
+        assert_eq!((m.mode, m.phase), (Mode::Warm, Phase::Execute));
+        assert_eq!(with_ci(m), "100.00 ms [97.00 – 103.00]");
+        let mut mixed = m.clone();
+        mixed.summary.median_ci95 = [0.9e6, 1.1e9];
+        assert_eq!(with_ci(&mixed), "100.00 ms [900.0 µs – 1.10 s]");
+        assert_eq!(bytes(6.0 * 1024.0), "6 KiB");
     }
 }

@@ -15,8 +15,11 @@ pub(crate) fn per_instance(cell: &Cell) -> Option<(u32, f64)> {
         .max_by_key(|(k, _)| *k)
 }
 
+/// A bar label, its per-instance figure (instance count, bytes) and its peak RSS.
+type MemoryRow = (String, Option<(u32, f64)>, Option<f64>);
+
 pub(super) fn render(group: &Group, log: LogScale) -> Result<Option<Chart>, ReportError> {
-    let rows: Vec<(String, Option<(u32, f64)>, Option<f64>)> = group
+    let rows: Vec<MemoryRow> = group
         .cells
         .iter()
         .map(|c| (group.row_label(c), per_instance(c), median(c, Mode::Cold, Phase::PeakRss)))

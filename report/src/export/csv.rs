@@ -93,7 +93,7 @@ mod tests {
                     p90: 1.9,
                     p99: 1.99,
                     max: 2.0,
-                    stddev: 0.7071067811865476,
+                    stddev: std::f64::consts::FRAC_1_SQRT_2,
                     median_ci95: [1.0, 2.0],
                     mean_ci95: [1.0, 2.0],
                     mad: 0.5,
