@@ -5,9 +5,13 @@
 //! (backend, workload, language) cell; [`Results::rows`] flattens it into the long format
 //! (one [`Row`] per backend × workload × mode × phase × statistic) that CSV and dashboards use.
 
+mod schema;
+pub use schema::{results_schema, results_schema_text, SCHEMA_PATH};
+
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the results document. Bump it on any change that an older reader would
@@ -15,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// How a backend executes WebAssembly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BackendKind {
     /// Optimising just-in-time compiler (e.g. Cranelift).
@@ -53,7 +57,7 @@ impl fmt::Display for BackendKind {
 }
 
 /// How a sample was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// A fresh child process and a fresh engine per sample: nothing cached.
@@ -92,7 +96,7 @@ impl fmt::Display for Mode {
 }
 
 /// What was timed or counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// Creating the engine / runtime (configuration, signal handlers, threads).
@@ -160,7 +164,7 @@ impl fmt::Display for Phase {
 }
 
 /// Unit of a measurement's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unit {
     Nanoseconds,
@@ -190,7 +194,7 @@ impl fmt::Display for Unit {
 
 /// Why a cell (or a single execution) failed. Shared by the runtimes, the harness and
 /// the reports so every backend fails "the same way" on the same bad input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
     /// Not a WebAssembly module, or one that fails validation.
@@ -236,7 +240,7 @@ impl fmt::Display for ErrorKind {
 }
 
 /// Descriptive statistics of one measurement's samples.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub n: usize,
     pub min: f64,
@@ -291,7 +295,7 @@ impl Summary {
 }
 
 /// All samples of one (mode, phase) of a cell, with their summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Measurement {
     pub mode: Mode,
     pub phase: Phase,
@@ -324,7 +328,7 @@ impl Measurement {
 }
 
 /// Identity of a cell: what ran on what.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct CellId {
     pub backend: String,
     pub workload: String,
@@ -338,14 +342,14 @@ impl fmt::Display for CellId {
 }
 
 /// Why a cell produced no data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CellError {
     pub kind: ErrorKind,
     pub message: String,
 }
 
 /// The result of one (backend, workload, language) cell.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Cell {
     #[serde(flatten)]
     pub id: CellId,
@@ -369,7 +373,7 @@ pub struct Cell {
 }
 
 /// Where and with what a run was made.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Environment {
     pub wasmbench_version: String,
     pub timestamp: String,
@@ -400,7 +404,7 @@ pub struct Environment {
 }
 
 /// The settings a run was made with.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct RunConfig {
     /// Most cold / warm samples per cell, fewest of each, and the per-cell time budget
     /// that decides how many between the two are taken.
@@ -431,7 +435,7 @@ pub struct RunConfig {
 }
 
 /// One run: the document written as `results.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Results {
     pub schema_version: u32,
     pub environment: Environment,
@@ -547,7 +551,7 @@ impl Results {
 /// One line of the long format: `backend, kind, workload, language, mode, phase,
 /// statistic, value, unit, note`. A failed cell has statistic `error`, its error kind as
 /// phase, no value, and the error message as note.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Row {
     pub backend: String,
     pub kind: String,

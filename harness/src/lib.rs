@@ -8,6 +8,7 @@ pub mod environment;
 pub mod external;
 pub mod gateway_cli;
 pub mod manifest;
+pub mod report;
 pub mod run;
 pub mod scenario_http;
 pub mod stats;

@@ -36,6 +36,8 @@ enum Command {
     /// threshold on the ratio of medians; writes a Markdown table. Exit status 1 on a
     /// significant regression beyond the threshold.
     Compare(CompareArgs),
+    /// Write charts, report.md, report.html and dashboard exports from a results.json.
+    Report(wasmbench::report::ReportArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
     #[command(hide = true)]
     Worker,
@@ -182,6 +184,9 @@ struct RunArgs {
     /// latency, sustainable rate) instead of in worker processes
     #[arg(long)]
     scenario: Option<String>,
+    /// Write the end-of-run report without its PNG charts
+    #[arg(long)]
+    no_charts: bool,
 }
 
 fn main() {
@@ -207,6 +212,7 @@ fn real_main() -> Result<()> {
         Command::Compare(args) => compare_cmd(args),
         Command::Serve(args) => gateway_cli::serve(args),
         Command::Load(args) => gateway_cli::load_cmd(args),
+        Command::Report(args) => wasmbench::report::report_cmd(args),
     }
 }
 
@@ -451,7 +457,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 .with_context(|| format!("writing results to {}", out.display()))?;
             Ok(())
         })?;
-        return finish(&results, &out, &scenario_http::table(&results));
+        return finish(&results, &out, &scenario_http::table(&results), !args.no_charts);
     }
     eprintln!(
         "wasmbench: {} cells ({} cold + {} warm samples each) → {}",
@@ -465,11 +471,11 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             .with_context(|| format!("writing results to {}", out.display()))?;
         Ok(())
     })?;
-    finish(&results, &out, &wasmbench_report::table::summary_table(&results))
+    finish(&results, &out, &wasmbench_report::table::summary_table(&results), !args.no_charts)
 }
 
 /// Print the summary table and warnings of a finished run; exit 1 when some cells failed.
-fn finish(results: &wasmbench_data::Results, out: &Path, table: &str) -> Result<()> {
+fn finish(results: &wasmbench_data::Results, out: &Path, table: &str, charts: bool) -> Result<()> {
     print!("{table}");
     let noisy = wasmbench_report::table::noise_warnings(results);
     if !noisy.is_empty() {
@@ -481,6 +487,7 @@ fn finish(results: &wasmbench_data::Results, out: &Path, table: &str) -> Result<
             eprintln!("  … and {} more (see cv in results.csv)", noisy.len() - 12);
         }
     }
+    wasmbench::report::after_run(results, out, charts);
     let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
     eprintln!(
         "wasmbench: wrote {} and {}",

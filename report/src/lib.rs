@@ -1,6 +1,9 @@
 //! Turning a [`Results`] document into files people and tools read.
 //!
-//! One exporter per file in [`export`], all behind the [`Exporter`] trait (as hyperfine does).
+//! One exporter per file in [`export`], all behind the [`Exporter`] trait (as hyperfine does);
+//! one file per chart kind in [`chart`]. [`write_report`] writes the whole report: CSV,
+//! JSON, Bencher and github-action-benchmark exports, PNG charts, `report.md` and a
+//! self-contained `report.html`.
 //! [`write_atomically`] replaces a file in one step, so that a run killed while writing
 //! still leaves the previous complete file behind.
 
@@ -9,10 +12,17 @@ use std::path::{Path, PathBuf};
 
 use wasmbench_data::Results;
 
+pub mod chart;
+pub mod document;
 pub mod export;
+#[doc(hidden)]
+pub mod fixture;
 pub mod table;
 
-pub use export::{CsvExporter, JsonExporter};
+pub use chart::{Chart, LogScale};
+pub use export::{
+    BmfExporter, CsvExporter, GithubActionExporter, HtmlExporter, JsonExporter, MarkdownExporter,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -21,6 +31,8 @@ pub enum ReportError {
         format: &'static str,
         message: String,
     },
+    #[error("drawing chart {chart}: {message}")]
+    Chart { chart: String, message: String },
     #[error("writing {path}: {source}")]
     Io {
         path: PathBuf,
@@ -41,6 +53,46 @@ pub trait Exporter {
 /// The exporters a run writes by default.
 pub fn default_exporters() -> Vec<Box<dyn Exporter>> {
     vec![Box::new(CsvExporter), Box::new(JsonExporter)]
+}
+
+/// What [`write_report`] draws.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Draw the PNG charts (and embed them in the HTML).
+    pub charts: bool,
+    pub log_scale: LogScale,
+}
+
+/// Write the whole report of `results` into `dir`: the data exports, the charts, the
+/// Markdown and HTML reports. Returns the paths written.
+pub fn write_report(results: &Results, dir: &Path, options: ReportOptions) -> Result<Vec<PathBuf>, ReportError> {
+    let (charts, mut notes) = if options.charts {
+        chart::render_all(results, options.log_scale)?
+    } else {
+        (Vec::new(), vec!["Charts were not drawn (`--no-charts`).".to_string()])
+    };
+    notes.dedup();
+    let refs = charts
+        .iter()
+        .map(|c| document::ChartRef { file_name: c.file_name.clone(), title: c.title.clone(), caption: c.caption.clone() })
+        .collect();
+    let mut written = Vec::new();
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+    for c in &charts {
+        let path = dir.join(&c.file_name);
+        write_atomically(&path, &c.png)?;
+        written.push(path);
+    }
+    let exporters: Vec<Box<dyn Exporter>> = vec![
+        Box::new(CsvExporter),
+        Box::new(JsonExporter),
+        Box::new(BmfExporter),
+        Box::new(GithubActionExporter),
+        Box::new(MarkdownExporter { charts: refs, notes: notes.clone() }),
+        Box::new(HtmlExporter { charts, notes }),
+    ];
+    written.extend(write_all(results, dir, &exporters)?);
+    Ok(written)
 }
 
 /// Render `results` with every exporter into `dir` (created if needed); returns the paths.

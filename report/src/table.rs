@@ -60,19 +60,6 @@ pub fn format_ns(ns: f64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn units() {
-        assert_eq!(format_ns(950.0), "950 ns");
-        assert_eq!(format_ns(12_345.0), "12.3 µs");
-        assert_eq!(format_ns(2_500_000.0), "2.50 ms");
-        assert_eq!(format_ns(3_210_000_000.0), "3.21 s");
-    }
-}
-
 /// Coefficient of variation above which a measurement is called noisy.
 pub const NOISY_CV: f64 = 0.10;
 
@@ -100,4 +87,17 @@ pub fn noise_warnings(results: &Results) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(format_ns(950.0), "950 ns");
+        assert_eq!(format_ns(12_345.0), "12.3 µs");
+        assert_eq!(format_ns(2_500_000.0), "2.50 ms");
+        assert_eq!(format_ns(3_210_000_000.0), "3.21 s");
+    }
 }

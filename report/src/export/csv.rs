@@ -93,7 +93,7 @@ mod tests {
                     p90: 1.9,
                     p99: 1.99,
                     max: 2.0,
-                    stddev: 0.7071067811865476,
+                    stddev: std::f64::consts::FRAC_1_SQRT_2,
                     median_ci95: [1.0, 2.0],
                     mean_ci95: [1.0, 2.0],
                     mad: 0.5,
@@ -145,5 +145,11 @@ wasmtime-cranelift,jit,fib,c,warm,execute,outliers,0,count,
 wasmtime-cranelift,jit,spin,wat,,timeout,error,,,\"deadline exceeded, \"\"10 s\"\"\"
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn snapshot_of_the_synthetic_run() {
+        let text = String::from_utf8(CsvExporter.render(&crate::fixture::results()).expect("csv")).expect("utf8");
+        insta::assert_snapshot!(text);
     }
 }

@@ -16,13 +16,7 @@ impl Exporter for JsonExporter {
     }
 
     fn render(&self, results: &Results) -> Result<Vec<u8>, ReportError> {
-        let mut bytes =
-            serde_json::to_vec_pretty(results).map_err(|e| ReportError::Serialise {
-                format: "json",
-                message: e.to_string(),
-            })?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        super::pretty_json(results, "json")
     }
 }
 

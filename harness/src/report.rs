@@ -1,0 +1,54 @@
+//! `wasmbench report`: the human-readable report (charts, report.md, report.html) and the
+//! dashboard exports of a results file; also written at the end of every `run`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use wasmbench_data::Results;
+use wasmbench_report::{write_report, LogScale, ReportOptions};
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A results.json written by `wasmbench run`
+    pub results: PathBuf,
+    /// Output folder [default: the folder of RESULTS]
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Leave out the PNG charts (faster)
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Logarithmic value axes: auto (when values span more than 30×), always or never
+    #[arg(long, default_value = "auto")]
+    pub log_scale: LogScale,
+}
+
+/// Read a results document, naming the file in every error.
+pub fn read_results(path: &Path) -> Result<Results> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    // The reader's error already says what is wrong; anyhow's chain would repeat its cause.
+    Results::from_json(&text).map_err(|e| anyhow::anyhow!("{} cannot be reported: {e}", path.display()))
+}
+
+pub fn report_cmd(args: ReportArgs) -> Result<()> {
+    let results = read_results(&args.results)?;
+    let dir = match args.output {
+        Some(dir) => dir,
+        None => args.results.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let options = ReportOptions { charts: !args.no_charts, log_scale: args.log_scale };
+    let written = write_report(&results, &dir, options)
+        .with_context(|| format!("writing the report of {} into {}", args.results.display(), dir.display()))?;
+    eprintln!("wasmbench: wrote {} files into {} (open report.html)", written.len(), dir.display());
+    Ok(())
+}
+
+/// The report at the end of a run. Its results are already written: a failure here is
+/// reported and changes nothing else.
+pub fn after_run(results: &Results, dir: &Path, charts: bool) {
+    let options = ReportOptions { charts, log_scale: LogScale::Auto };
+    match write_report(results, dir, options) {
+        Ok(_) => eprintln!("wasmbench: report in {}", dir.join("report.html").display()),
+        Err(e) => eprintln!("wasmbench: warning: the report could not be written: {e}"),
+    }
+}

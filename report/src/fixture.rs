@@ -1,0 +1,138 @@
+//! A small synthetic results document for tests: two workloads, three backends (one of
+//! them JavaScript), cold, warm, memory and throughput measurements, and a failed cell.
+//! Its figures are made up, in plausible proportions; nothing presents them as measured.
+
+use std::collections::BTreeMap;
+
+use wasmbench_data::*;
+
+/// Summary of `samples` (nearest-rank quantiles; a fixed ±3% interval around the median).
+fn summary(samples: &[f64]) -> Summary {
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    let q = |p: f64| s[((n - 1) as f64 * p).round() as usize];
+    let mean = s.iter().sum::<f64>() / n as f64;
+    let var = s.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64;
+    let median = q(0.5);
+    Summary {
+        n,
+        min: s[0],
+        median,
+        mean,
+        p90: q(0.9),
+        p99: q(0.99),
+        max: s[n - 1],
+        stddev: var.sqrt(),
+        median_ci95: [median * 0.97, median * 1.03],
+        mean_ci95: [mean * 0.97, mean * 1.03],
+        mad: 0.0,
+        cv: if mean > 0.0 { var.sqrt() / mean } else { 0.0 },
+        outliers: 0,
+        severe_outliers: 0,
+    }
+}
+
+/// `n` samples around `center`, spread by ±`spread` (a fraction), deterministic.
+fn samples(center: f64, spread: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| center * (1.0 + spread * (((i * 7919) % 13) as f64 / 6.0 - 1.0)))
+        .collect()
+}
+
+fn m(mode: Mode, phase: Phase, unit: Unit, center: f64) -> Measurement {
+    let s = samples(center, 0.05, if mode == Mode::Cold { 5 } else { 12 });
+    Measurement { mode, phase, unit, summary: summary(&s), samples: s, instances: None, concurrency: None }
+}
+
+fn cell(backend: &str, kind: BackendKind, workload: &str, language: &str, scale: f64) -> Cell {
+    use Mode::*;
+    use Phase::*;
+    use Unit::*;
+    let (engine, prepare, instantiate, execute) = match kind {
+        BackendKind::Interpreter => (0.2e6, 0.8e6, 20e3, 6.0e6 * scale),
+        BackendKind::Isolate => (2.0e6, 0.3e6, 120e3, 2.0e6 * scale),
+        _ => (0.3e6, 22e6, 10e3, 1.0e6 * scale),
+    };
+    let total = engine + prepare + instantiate + execute;
+    let mut measurements = vec![
+        m(Cold, Engine, Nanoseconds, engine),
+        m(Cold, Prepare, Nanoseconds, prepare),
+        m(Cold, Instantiate, Nanoseconds, instantiate),
+        m(Cold, Execute, Nanoseconds, execute * 1.2),
+        m(Cold, Total, Nanoseconds, total + execute * 0.2),
+        m(Cold, Process, Nanoseconds, total + execute * 0.2 + 2.5e6),
+        m(Cold, PeakRss, Bytes, if kind == BackendKind::Jit { 24e6 } else { 12e6 }),
+        m(Warm, Instantiate, Nanoseconds, instantiate),
+        m(Warm, Execute, Nanoseconds, execute),
+    ];
+    for k in [1, 10, 100] {
+        let per = if kind == BackendKind::Interpreter { 1.0e6 } else { 6.0e3 + 40e3 / f64::from(k) };
+        measurements.push(Measurement { instances: Some(k), ..m(Warm, InstanceRss, Bytes, per) });
+    }
+    for c in [1u32, 2, 4] {
+        let rate = 1e9 / (instantiate + execute) * f64::from(c).powf(0.9);
+        measurements.push(Measurement { concurrency: Some(c), ..m(Throughput, Rate, PerSecond, rate) });
+        let latency = (instantiate + execute) * f64::from(c).powf(0.1);
+        measurements.push(Measurement { concurrency: Some(c), ..m(Throughput, Request, Nanoseconds, latency) });
+    }
+    Cell {
+        id: CellId { backend: backend.into(), workload: workload.into(), language: language.into() },
+        kind,
+        flags: vec![],
+        module_bytes: if language == "js" { 1_400 } else { 24_804 },
+        module_features: vec!["bulk-memory".into()],
+        artifact_bytes: None,
+        error: None,
+        measurements,
+    }
+}
+
+/// The synthetic document.
+pub fn results() -> Results {
+    let environment = Environment {
+        wasmbench_version: "0.1.0".into(),
+        timestamp: "2026-01-02T03:04:05Z".into(),
+        hostname: "fixture".into(),
+        os: "Debian GNU/Linux 12 (bookworm)".into(),
+        kernel: "6.1.0".into(),
+        arch: "x86_64".into(),
+        cpu_model: "Example CPU".into(),
+        cores: 2,
+        rustc: "rustc 1.95.0".into(),
+        build_profile: "release".into(),
+        git_commit: Some("0123456789abcdef".into()),
+        runtime_versions: BTreeMap::from([("wasmtime".into(), "48.0.0".into()), ("wasmi".into(), "2.0.0".into())]),
+        cpu_governor: None,
+        load_average_before: Some([0.5, 0.4, 0.3]),
+        load_average_after: Some([0.9, 0.6, 0.4]),
+        timer_overhead_ns: Some(20.0),
+    };
+    let config = RunConfig {
+        cold_samples: 5,
+        warm_samples: 12,
+        min_samples: 3,
+        max_time_ms: 5000,
+        warmup: 1,
+        deadline_ms: 30000,
+        max_memory_bytes: 1 << 30,
+        max_output_bytes: 1 << 20,
+        backends: vec!["wasmtime-cranelift".into(), "wasmi".into(), "v8-js".into()],
+        workloads: vec!["fib".into(), "hello".into()],
+    };
+    let mut r = Results::new(environment, config);
+    r.complete = true;
+    r.cells = vec![
+        cell("wasmtime-cranelift", BackendKind::Jit, "fib", "c", 100.0),
+        cell("wasmi", BackendKind::Interpreter, "fib", "c", 100.0),
+        cell("v8-js", BackendKind::Isolate, "fib", "js", 100.0),
+        cell("wasmtime-cranelift", BackendKind::Jit, "hello", "c", 0.04),
+        cell("v8-js", BackendKind::Isolate, "hello", "js", 0.04),
+        Cell {
+            error: Some(CellError { kind: ErrorKind::Timeout, message: "deadline of 30 s passed | killed".into() }),
+            measurements: vec![],
+            ..cell("wasmi", BackendKind::Interpreter, "hello", "c", 0.04)
+        },
+    ];
+    r
+}
