@@ -7,11 +7,17 @@
 #
 # Crashes are saved by libFuzzer under fuzz/artifacts/<target>/ (reproduce one with
 # `scripts/fuzz.sh --repro <target> <file>`); the corpus grows in fuzz/corpus/<target>/.
-# Both are git-ignored. A summary line per target goes to fuzz/artifacts/summary.txt.
+# Both are git-ignored; fuzz/seeds/<target>/ holds committed seed inputs. A summary line
+# per target goes to fuzz/artifacts/summary.txt.
 set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 "$ROOT/scripts/setup.sh"
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz: installing cargo-fuzz" >&2
+    cargo install --locked cargo-fuzz@0.13.2
+fi
 
 # An instrumented build of its own: it must not overwrite the main target folder.
 export CARGO_TARGET_DIR="${WASMBENCH_FUZZ_TARGET_DIR:-$HOME/.cache/wasmbench/fuzz-target}"
@@ -24,11 +30,6 @@ export RUSTC_BOOTSTRAP=1
 # with clang's libFuzzer coverage, whose hooks the fuzz binaries export to it (-rdynamic).
 export CXX="$ROOT/fuzz/cxx-coverage.sh"
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Clink-arg=-rdynamic"
-
-if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "fuzz: installing cargo-fuzz" >&2
-    cargo install --locked cargo-fuzz@0.13.2
-fi
 
 cd "$ROOT"
 # No sanitizer: ASan needs a nightly-built std. Panics and crashes (SIGSEGV, abort) are
@@ -43,6 +44,10 @@ if [[ "${1:-}" == "--repro" ]]; then
 fi
 
 SECONDS_EACH="${1:-60}"
+if ! [[ "$SECONDS_EACH" =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: scripts/fuzz.sh [SECONDS] (a positive whole number, got \`$SECONDS_EACH')" >&2
+    exit 2
+fi
 read -r -a TARGETS <<< "${FUZZ_TARGETS:-$("${FUZZ[@]}" list | tr '\n' ' ')}"
 "${FUZZ[@]}" build "${BUILD_FLAGS[@]}"
 
@@ -54,8 +59,11 @@ for target in "${TARGETS[@]}"; do
     echo "== fuzz $target for ${SECONDS_EACH}s" >&2
     log="fuzz/artifacts/$target.log"
     mkdir -p "fuzz/corpus/$target"
+    # Committed seeds (small real documents) give the parsers valid input to mutate.
+    seeds=()
+    [[ -d "fuzz/seeds/$target" ]] && seeds=("fuzz/seeds/$target")
     rc=0
-    "${FUZZ[@]}" run "${BUILD_FLAGS[@]}" "$target" -- \
+    "${FUZZ[@]}" run "${BUILD_FLAGS[@]}" "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
         -max_total_time="$SECONDS_EACH" -print_final_stats=1 > "$log" 2>&1 || rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     secs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
