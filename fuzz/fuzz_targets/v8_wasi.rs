@@ -7,7 +7,10 @@
 //! arguments and passes the errno it returns to `proc_exit`. A host function must return
 //! an errno (EFAULT, EINVAL, EBADF, ...), never crash the process, never trap: the result
 //! must be an exit code in WASI's errno range, or the output cap or deadline stopping the
-//! guest.
+//! guest. Where the memory a function touches follows from its arguments (out-pointers,
+//! iovec arrays, poll subscriptions and events, random_get's buffer), success is only
+//! allowed when all of it lies inside the exported memory: otherwise the answer must have
+//! been an error such as EFAULT.
 #![no_main]
 
 use std::fmt::Write as _;
@@ -74,31 +77,32 @@ const FUNCTIONS: &[(&str, &str, &str, bool)] = &[
 const MAX_ERRNO: i32 = 76;
 const PAGE: i64 = 65536;
 
-/// One argument: raw, or placed relative to the end of linear memory, where off-by-one
-/// bounds checks fail.
+/// One argument: small, near the end of linear memory (where off-by-one bounds checks
+/// fail), near the end of the 32-bit space (where 32-bit sums wrap), or anything.
 #[derive(Arbitrary, Debug)]
 enum Arg {
-    Raw(i64),
     Small(u8),
+    /// The memory size plus this (-128..=127).
+    NearEnd(i8),
+    /// The memory size minus this.
     BeforeEnd(u16),
-    AfterEnd(u16),
+    /// `u32::MAX` minus this.
     Huge(u8),
+    Raw(i64),
 }
 
 impl Arg {
     fn value(&self, memory_bytes: i64) -> i64 {
         match *self {
-            Arg::Raw(v) => v,
             Arg::Small(v) => i64::from(v),
+            Arg::NearEnd(d) => memory_bytes + i64::from(d),
             Arg::BeforeEnd(d) => memory_bytes - i64::from(d),
-            Arg::AfterEnd(d) => memory_bytes + i64::from(d),
             Arg::Huge(d) => i64::from(u32::MAX) - i64::from(d),
+            Arg::Raw(v) => v,
         }
     }
 }
 
-/// The linear memory of the module. (The first variant is what an exhausted input
-/// decodes to, and a call that can succeed is the most useful default.)
 #[derive(Arbitrary, Debug)]
 enum Memory {
     /// An exported memory of 1..=3 pages.
@@ -143,7 +147,36 @@ thread_local! {
     };
 }
 
-fn module(input: &Input) -> (String, bool) {
+/// What the generated module does, for checking its result.
+struct Call {
+    wat: String,
+    name: &'static str,
+    /// `proc_exit` receives the function's errno.
+    checked: bool,
+    /// The i32 arguments as the host sees them (u32).
+    args: Vec<u64>,
+    /// Bytes of linear memory the host can see at the call (None: no exported memory).
+    memory: Option<u64>,
+}
+
+/// The guest-memory regions (pointer, length) a preview1 function writes or reads through
+/// its arguments, where they follow from the arguments alone: success (errno 0) with any
+/// of them outside memory means the host accessed memory it must have refused (EFAULT).
+fn regions(name: &str, a: &[u64]) -> Vec<(u64, u64)> {
+    match name {
+        "args_sizes_get" | "environ_sizes_get" => vec![(a[0], 4), (a[1], 4)],
+        "clock_res_get" => vec![(a[1], 8)],
+        "clock_time_get" => vec![(a[2], 8)],
+        "fd_fdstat_get" => vec![(a[1], 24)],
+        "fd_filestat_get" => vec![(a[1], 64)],
+        "fd_read" | "fd_write" => vec![(a[1], a[2] * 8), (a[3], 4)],
+        "random_get" => vec![(a[0], a[1])],
+        "poll_oneoff" => vec![(a[0], a[2] * 48), (a[1], a[2] * 32), (a[3], 4)],
+        _ => Vec::new(),
+    }
+}
+
+fn module(input: &Input) -> Call {
     let (module, name, params, returns) = FUNCTIONS[usize::from(input.function) % FUNCTIONS.len()];
     let (pages, exported) = match input.memory {
         Memory::Exported(p) => (Some(1 + i64::from(p % 3)), true),
@@ -175,14 +208,17 @@ fn module(input: &Input) -> (String, bool) {
             let _ = writeln!(wat, "  (data (i32.const {at}) \"{escaped}\")");
         }
     }
+    let mut host_args = Vec::new();
     let call: String = {
         let mut call = String::from("(call $f");
         for (c, arg) in params.chars().zip(&input.args) {
             let v = arg.value(bytes);
             if c == 'I' {
                 let _ = write!(call, " (i64.const {v})");
+                host_args.push(v as u64);
             } else {
                 let _ = write!(call, " (i32.const {})", v as i32);
+                host_args.push(u64::from(v as i32 as u32));
             }
         }
         call.push(')');
@@ -207,27 +243,40 @@ fn module(input: &Input) -> (String, bool) {
     if checked && input.twice {
         wat = wat.replace("(func (export \"_start\")\n", "(func (export \"_start\") (local i32)\n");
     }
-    (wat, checked)
+    Call {
+        wat,
+        name,
+        checked,
+        args: host_args,
+        memory: exported.then_some(bytes as u64),
+    }
 }
 
 fuzz_target!(|input: Input| {
-    let (wat, checked) = module(&input);
-    let wasm = wat::parse_str(&wat).unwrap_or_else(|e| panic!("generated module: {e}\n{wat}"));
+    let call = module(&input);
+    let wat = &call.wat;
+    let wasm = wat::parse_str(wat).unwrap_or_else(|e| panic!("generated module: {e}\n{wat}"));
     let wasi = WasiInput {
         args: input.argv.iter().take(4).cloned().collect(),
         env: input.env.iter().take(4).cloned().collect(),
         stdin: input.stdin.clone(),
     };
     match BACKEND.with(|backend| run_once(backend.as_ref(), &wasm, &wasi)) {
-        Ok(execution) => {
-            if checked {
-                assert!(
-                    (0..=MAX_ERRNO).contains(&execution.exit_code),
-                    "errno {} out of range\n{wat}",
-                    execution.exit_code
-                );
+        Ok(execution) if call.checked => {
+            let errno = execution.exit_code;
+            assert!((0..=MAX_ERRNO).contains(&errno), "errno {errno} out of range\n{wat}");
+            if errno == 0 {
+                for (ptr, len) in regions(call.name, &call.args) {
+                    let inside = call.memory.is_some_and(|size| ptr.checked_add(len).is_some_and(|end| end <= size));
+                    assert!(
+                        inside,
+                        "{} succeeded with the region {ptr}+{len} outside memory ({:?} bytes)\n{wat}",
+                        call.name, call.memory
+                    );
+                }
             }
         }
+        Ok(_) => {}
         // The output cap (fd_write) and the deadline (poll_oneoff sleeping) stop the guest.
         Err(e) if matches!(e.kind, ErrorKind::ResourceLimit | ErrorKind::Timeout) => {}
         Err(e) => panic!("host call failed with {e}\n{wat}"),
