@@ -119,6 +119,7 @@ pub fn results() -> Results {
         max_output_bytes: 1 << 20,
         backends: vec!["wasmtime-cranelift".into(), "wasmi".into(), "v8-js".into()],
         workloads: vec!["fib".into(), "hello".into()],
+        ..RunConfig::default()
     };
     let mut r = Results::new(environment, config);
     r.complete = true;
