@@ -20,7 +20,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 matrix="$CARGO_TARGET_DIR/tmp/bad-inputs-matrix.md"
 rm -f -- "$matrix"
-cargo test --release --locked --workspace 2>&1 | tee "$log" || status=$?
+cargo test --release --locked --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 
 if [[ -f "$matrix" ]]; then
     echo "== bad inputs: error kind per backend (harness/tests/bad_inputs.rs)" >&2

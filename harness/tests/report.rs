@@ -122,15 +122,16 @@ fn run_ends_with_the_report() {
         .arg("run")
         .args(["--manifest", manifest.to_str().expect("utf-8"), "--workload", "hello", "--language", "c"])
         .args(["--backend", "wasmtime-winch", "--cold-samples", "2", "--samples", "2", "--min-samples", "2"])
+        .args(["--concurrency", "1,2", "--throughput-time", "0.1"])
         .arg("-o")
         .arg(dir.path())
         .output()
         .expect("runs");
     assert!(o.status.success(), "{}", text(&o.stderr));
-    for file in ["report.md", "report.html", "bencher.json", "cold-start-hello.png", "warm-latency-hello.png"] {
+    for file in ["report.md", "report.html", "bencher.json", "cold-start-hello.png", "warm-latency-hello.png", "throughput-hello.png"] {
         assert!(dir.path().join(file).is_file(), "{file} written by run: {}", text(&o.stderr));
     }
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
     assert!(md.contains("| wasmtime-winch | baseline | c |"), "{md}");
-    assert!(md.contains("no throughput measurements"), "{md}");
+    assert!(!md.contains("no throughput measurements"), "the run measured throughput: {md}");
 }
