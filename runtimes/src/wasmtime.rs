@@ -341,10 +341,12 @@ impl Instance for WasmtimeInstance {
     fn execute(mut self: Box<Self>) -> Result<Execution> {
         self.store.set_epoch_deadline(self.ticks);
         let outcome = self.start.call(&mut self.store, ());
+        // Each pipe's contents are copied once, here.
+        let (stdout, stderr) = (self.stdout.contents().to_vec(), self.stderr.contents().to_vec());
         // A full output pipe makes the guest's writes fail (EIO) rather than trap: a guest
         // that wrote up to the cap hit the output limit, whatever happened next.
-        for (name, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            if pipe.contents().len() >= self.max_output {
+        for (name, bytes) in [("stdout", &stdout), ("stderr", &stderr)] {
+            if bytes.len() >= self.max_output {
                 return Err(RuntimeError::new(
                     self.id,
                     ErrorKind::ResourceLimit,
@@ -363,8 +365,8 @@ impl Instance for WasmtimeInstance {
         drop(self.store);
         Ok(Execution {
             exit_code,
-            stdout: self.stdout.contents().to_vec(),
-            stderr: self.stderr.contents().to_vec(),
+            stdout,
+            stderr,
             engine_heap_bytes: None,
             bench_region_ns,
         })
