@@ -1075,36 +1075,30 @@ fn host_function(module: &str, name: &str) -> Option<&'static HostFunction> {
 
 const BENCH_MODULE: &str = "bench";
 
-unsafe extern "C" fn bench_start(
+/// `bench.start` (`START`) or `bench.end`: starts or ends the host-timed region.
+unsafe extern "C" fn bench_marker<const START: bool>(
     runtime: ffi::IM3Runtime,
     sp: *mut u64,
     _mem: *mut c_void,
     cookie: *mut c_void,
 ) -> *const c_void {
     // SAFETY: linked by `link_wasi`, which meets `host_call`'s contract.
-    unsafe { host_call::<0>(runtime, sp, cookie, |h, _, _| {
-        h.bench.start();
-        Outcome::Void
-    }) }
-}
-
-unsafe extern "C" fn bench_end(
-    runtime: ffi::IM3Runtime,
-    sp: *mut u64,
-    _mem: *mut c_void,
-    cookie: *mut c_void,
-) -> *const c_void {
-    // SAFETY: linked by `link_wasi`, which meets `host_call`'s contract.
-    unsafe { host_call::<0>(runtime, sp, cookie, |h, _, _| {
-        h.bench.end();
-        Outcome::Void
-    }) }
+    unsafe {
+        host_call::<0>(runtime, sp, cookie, |h, _, _| {
+            if START {
+                h.bench.start();
+            } else {
+                h.bench.end();
+            }
+            Outcome::Void
+        })
+    }
 }
 
 /// The sightglass-style `bench.start` / `bench.end` imports.
 static BENCH_FUNCTIONS: &[HostFunction] = &[
-    HostFunction { name: "start", params: &[], results: &[], signature: c"v()", call: bench_start },
-    HostFunction { name: "end", params: &[], results: &[], signature: c"v()", call: bench_end },
+    HostFunction { name: "start", params: &[], results: &[], signature: c"v()", call: bench_marker::<true> },
+    HostFunction { name: "end", params: &[], results: &[], signature: c"v()", call: bench_marker::<false> },
 ];
 
 extern "C" {
