@@ -204,6 +204,22 @@ pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout:
             ),
         }));
     }
+    // A worker that dies by a signal once its execution deadline has passed was being
+    // interrupted (wasmer's host interrupt can crash a worker stopped inside a host call):
+    // the execution overran its deadline, which is what the cell reports.
+    let deadline_ns = req.deadline_ms.saturating_mul(1_000_000);
+    if libc::WIFSIGNALED(p.status) && deadline_ns > 0 && p.wall_ns >= deadline_ns {
+        return outcome(Err(Failure {
+            kind: ErrorKind::Timeout,
+            message: format!(
+                "execution passed its deadline of {:.1} s and the worker died by signal {} \
+                 while being interrupted; stderr: {}",
+                deadline_ns as f64 / 1e9,
+                libc::WTERMSIG(p.status),
+                p.stderr_text()
+            ),
+        }));
+    }
     if libc::WIFSIGNALED(p.status) {
         return outcome(Err(Failure {
             kind: ErrorKind::Harness,
