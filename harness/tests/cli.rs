@@ -387,7 +387,9 @@ fn a_killed_run_keeps_what_it_measured() {
     let mut child = wasmbench()
         .args(["run", "--manifest"])
         .arg(fixtures())
-        .args(["-w", "ok,spin", "-b", "wasmtime-cranelift", "--quick", "--deadline", "30", "-o"])
+        .args(["-w", "ok,spin", "-b", "wasmtime-cranelift", "--quick", "--deadline", "30"])
+        // Plan order: `ok` first (a shuffled order could start with `spin`).
+        .args(["--order", "planned", "-o"])
         .arg(&out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
