@@ -432,6 +432,19 @@ pub struct RunConfig {
     pub concurrency: Vec<u32>,
     #[serde(default)]
     pub throughput_ms: u64,
+    /// Measurement rounds: each cell's cold and warm samples are split over this many
+    /// worker processes, measured in separate passes over the (re-shuffled) matrix, so
+    /// that neither one process's luck nor a slow minute of the machine decides a median
+    /// (0 in documents written before rounds existed: one round).
+    #[serde(default)]
+    pub rounds: usize,
+    /// Extra warm rounds, after `rounds`, for cells whose warm execute median is still
+    /// imprecise: the target half-width of its 95% confidence interval, in percent of the
+    /// median (0: no extra rounds), and the most rounds a cell may get in all.
+    #[serde(default)]
+    pub precision_pct: f64,
+    #[serde(default)]
+    pub max_rounds: usize,
 }
 
 /// One run: the document written as `results.json`.

@@ -133,6 +133,20 @@ struct RunArgs {
     /// Few samples: a smoke run that still verifies every output
     #[arg(long)]
     quick: bool,
+    /// Rounds over the (re-shuffled) matrix that share each cell's cold and warm samples
+    /// and its time budget, each with fresh worker processes, so that one process or one
+    /// noisy minute cannot decide a median [default: 3]
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Precision target: after --rounds, cells whose warm execute median has a 95% CI
+    /// wider than ± this percent get further warm rounds (up to --max-rounds); 0 turns
+    /// them off [default: 2]
+    #[arg(long)]
+    precision: Option<f64>,
+    /// Most rounds a cell may get, the extra ones for --precision included [default: 8;
+    /// --quick 10]
+    #[arg(long)]
+    max_rounds: Option<usize>,
     /// Throughput: worker-thread counts to measure each cell with, comma-separated
     /// [default: 1,2,4; with --quick 1,2]; 0 turns throughput off
     #[arg(long, value_delimiter = ',')]
@@ -381,6 +395,27 @@ fn list(manifest: &Manifest) -> Result<()> {
     Ok(())
 }
 
+/// How the cells' samples are spread over rounds (one round for instruction counts, which
+/// do not vary between processes).
+fn rounds(args: &RunArgs) -> Result<run::Rounds> {
+    if args.measure == run::Measure::Instructions {
+        return Ok(run::Rounds::default());
+    }
+    let fixed = args.rounds.unwrap_or(3);
+    if fixed == 0 {
+        bail!("--rounds must be at least 1");
+    }
+    let precision_pct = args.precision.unwrap_or(2.0);
+    if !precision_pct.is_finite() || precision_pct < 0.0 {
+        bail!("--precision must be a percentage ≥ 0 (0 turns extra rounds off), not {precision_pct}");
+    }
+    if let Some(max) = args.max_rounds.filter(|&m| m < fixed) {
+        bail!("--max-rounds ({max}) is smaller than --rounds ({fixed})");
+    }
+    let max = args.max_rounds.unwrap_or(if args.quick { 10 } else { 8 }).max(fixed);
+    Ok(run::Rounds { fixed, precision_pct, max })
+}
+
 fn run_cmd(args: RunArgs) -> Result<()> {
     let manifest = match &args.dir {
         Some(dir) => Manifest::from_dir(dir)?,
@@ -390,9 +425,10 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     let deadline = positive_seconds("--deadline", args.deadline)?;
     let (cold, warm, min, warmup, budget) = match (args.measure, args.quick) {
         (run::Measure::Instructions, _) => (1, 0, 1, 0, 5.0),
-        (_, true) => (3, 5, 2, 1, 2.0),
+        (_, true) => (3, 15, 6, 1, 3.0),
         (_, false) => (10, 30, 3, 3, 5.0),
     };
+    let rounds = rounds(&args)?;
     if args.measure == run::Measure::Instructions {
         let version = wasmbench::callgrind::check_valgrind().map_err(anyhow::Error::msg)?;
         eprintln!("wasmbench: counting instructions of the execute phase with {version}");
@@ -429,6 +465,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         },
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
         measure: args.measure,
+        rounds,
     };
     if settings.cold_samples + settings.warm_samples == 0 {
         bail!("nothing to measure: --samples and --cold-samples are both 0");
@@ -459,11 +496,19 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         })?;
         return finish(&results, &out, &scenario_http::table(&results), !args.no_charts);
     }
+    let rounds = settings.rounds;
+    let extra = if rounds.precision_pct > 0.0 && rounds.max > rounds.fixed {
+        format!(", up to {} for a warm median less precise than ±{}%", rounds.max, rounds.precision_pct)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "wasmbench: {} cells ({} cold + {} warm samples each) → {}",
+        "wasmbench: {} cells ({} cold + {} warm samples each, over {} round{}{extra}) → {}",
         plan.len(),
         settings.cold_samples,
         settings.warm_samples,
+        rounds.fixed,
+        if rounds.fixed == 1 { "" } else { "s" },
         out.display()
     );
     let results = run::run(&plan, &settings, env, &mut |results| {

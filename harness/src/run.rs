@@ -15,8 +15,8 @@ use wasmbench_runtimes::{BackendId, Limits, ModuleInfo};
 use crate::child::{run_worker_under, ChildOutcome};
 use crate::external::ExternalCli;
 use crate::manifest::{Workload, WorkloadModule};
-use crate::stats::summarize;
-use crate::worker::{read_module, Failure, PhaseTimes, Request, Response, Task};
+use crate::stats::{median_ci95_order, summarize};
+use crate::worker::{read_io, read_module, Failure, PhaseTimes, Request, Response, Task};
 
 /// Time a worker gets beyond its executions' deadlines (start-up, compilation: the 1.1 MB
 /// `dispatch` module compiles in about a second). A backend that cannot interrupt a
@@ -61,6 +61,43 @@ pub struct Settings {
     /// Wall-clock phases, or instruction counts of `execute` under callgrind (then
     /// `cold_samples` is the number of callgrind runs per cell and nothing else is measured).
     pub measure: Measure,
+    /// Rounds over the matrix that share each cell's cold and warm samples (and its
+    /// time budget) between them, each in fresh worker processes: see [`Rounds`].
+    pub rounds: Rounds,
+}
+
+/// How each cell's samples are spread over the run.
+///
+/// On a shared machine two things move a median that more samples in one process do not
+/// average out: the process itself (where its code, heap and linear memory land) and the
+/// minute it runs in (what the neighbours do to the shared caches). So a cell's samples
+/// are taken in `fixed` rounds, each a pass over the re-shuffled matrix with fresh worker
+/// processes; after them, cells whose warm execute median still has a 95% confidence
+/// interval wider than ±`precision_pct` get further warm rounds, up to `max` rounds in all
+/// (as criterion's quick mode samples until its estimate is precise enough).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rounds {
+    pub fixed: usize,
+    pub precision_pct: f64,
+    pub max: usize,
+}
+
+impl Default for Rounds {
+    fn default() -> Self {
+        Rounds { fixed: 1, precision_pct: 0.0, max: 1 }
+    }
+}
+
+impl Rounds {
+    /// The share of `total` (samples, or a minimum of them) that round `round` takes:
+    /// `total` spread as evenly as it goes, earlier rounds taking the remainder.
+    fn share(&self, total: usize, round: usize) -> usize {
+        let n = self.fixed.max(1);
+        if round >= n {
+            return 0;
+        }
+        total / n + usize::from(round < total % n)
+    }
 }
 
 /// What a run measures.
@@ -114,20 +151,52 @@ pub fn run(
     // A module runs on every backend: read and analyse it once, not once per cell.
     let mut modules: HashMap<PathBuf, Result<AnalysedModule, Failure>> = HashMap::new();
     let progress = progress_bar(plan, settings);
-    for i in order(plan.len(), settings.order_seed) {
-        let cell = &plan[i];
-        progress.set_message(cell.id().to_string());
-        let artifact = artifacts.path().join(format!("cell{i}.artifact"));
-        let module = modules
-            .entry(cell.module.wasm.clone())
-            .or_insert_with(|| analyse(&cell.module));
-        let measured = measure_cell(cell, module, settings, &artifact, &progress);
-        if let Some(err) = &measured.error {
-            progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
+    // What each cell has measured so far (by plan index), carried from round to round.
+    let mut measured: Vec<Option<(Cell, Vec<Series>)>> = plan.iter().map(|_| None).collect();
+    let rounds = settings.rounds;
+    for round in 0..rounds.max.max(rounds.fixed).max(1) {
+        let seed = settings.order_seed.map(|s| s.wrapping_add(round as u64));
+        for i in order(plan.len(), seed) {
+            let cell = &plan[i];
+            let artifact = artifacts.path().join(format!("cell{i}.artifact"));
+            let (out, series) = if round == 0 {
+                progress.set_message(cell.id().to_string());
+                let module = modules
+                    .entry(cell.module.wasm.clone())
+                    .or_insert_with(|| analyse(&cell.module));
+                let (out, series) = measure_cell(cell, module, settings, &artifact, &progress);
+                results.missing.retain(|id| *id != out.id);
+                results.cells.push(out.clone());
+                (out, series)
+            } else {
+                let Some((mut out, mut series)) = measured[i].take() else { continue };
+                if out.error.is_some() || !wants_round(&series, round, settings) {
+                    measured[i] = Some((out, series));
+                    continue;
+                }
+                progress.set_message(format!("{} (round {})", cell.id(), round + 1));
+                if round >= rounds.fixed {
+                    progress.inc_length(1);
+                }
+                if let Err(f) = measure_round(cell, settings, &artifact, round, &mut out, &mut series) {
+                    out.error = Some(CellError { kind: f.kind, message: format!("round {}: {}", round + 1, f.message) });
+                }
+                out.measurements.clear();
+                if out.error.is_none() {
+                    summarise(&mut out, &series);
+                }
+                progress.inc(1);
+                if let Some(c) = results.cells.iter_mut().find(|c| c.id == out.id) {
+                    *c = out.clone();
+                }
+                (out, series)
+            };
+            if let Some(err) = &out.error {
+                progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
+            }
+            measured[i] = Some((out, series));
+            checkpoint(&results)?;
         }
-        results.missing.retain(|id| *id != measured.id);
-        results.cells.push(measured);
-        checkpoint(&results)?;
     }
     if !external.is_empty() {
         let runner = crate::external::write_node_runner(artifacts.path());
@@ -189,6 +258,9 @@ pub fn config(plan: &[CellPlan], settings: &Settings) -> RunConfig {
         order_seed: settings.order_seed,
         concurrency: settings.concurrency.clone(),
         throughput_ms: u64::try_from(settings.throughput_time.as_millis()).unwrap_or(u64::MAX),
+        rounds: settings.rounds.fixed,
+        precision_pct: settings.rounds.precision_pct,
+        max_rounds: settings.rounds.max.max(settings.rounds.fixed),
     }
 }
 
@@ -203,7 +275,8 @@ fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 fn progress_bar(plan: &[CellPlan], settings: &Settings) -> ProgressBar {
-    let steps = plan.len() as u64 * (settings.cold_samples as u64 + 1);
+    // One step per cell and round (further rounds for imprecise cells add theirs).
+    let steps = plan.len() as u64 * settings.rounds.fixed.max(1) as u64;
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
     if let Ok(style) =
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
@@ -224,6 +297,9 @@ struct Series {
     /// Statistics of all events when `values` keeps only some (throughput latencies:
     /// count and percentiles from the HdrHistogram of every request).
     exact: Option<(u64, crate::throughput::Percentiles)>,
+    /// Warm series: how many values there were at the end of each round, so that rounds
+    /// (processes) can be told apart.
+    round_ends: Vec<usize>,
 }
 
 /// What the parent learns of a module before any worker runs it.
@@ -298,7 +374,7 @@ fn measure_cell(
     settings: &Settings,
     artifact: &Path,
     progress: &ProgressBar,
-) -> Cell {
+) -> (Cell, Vec<Series>) {
     let mut out = Cell {
         id: cell.id(),
         kind: cell.backend.kind(),
@@ -309,9 +385,214 @@ fn measure_cell(
         error: None,
         measurements: Vec::new(),
     };
-    let series = measure_series(cell, module, settings, artifact, progress, &mut out);
-    record(&mut out, series);
-    out
+    let series = measure_series(cell, module, settings, artifact, &mut out);
+    progress.inc(1);
+    record(&mut out, &series);
+    (out, series.unwrap_or_default())
+}
+
+/// Whether a cell measured so far with `series` takes part in round `round` (from 1).
+fn wants_round(series: &[Series], round: usize, settings: &Settings) -> bool {
+    let rounds = settings.rounds;
+    if round < rounds.fixed {
+        return rounds.share(settings.cold_samples, round) + rounds.share(settings.warm_samples, round) > 0;
+    }
+    if rounds.precision_pct <= 0.0 || round >= rounds.max || settings.warm_samples == 0 {
+        return false;
+    }
+    let Some(execute) = series.iter().find(|s| s.mode == Mode::Warm && s.phase == Phase::Execute) else {
+        return false;
+    };
+    // Judged on the distribution-free interval, which few samples cannot make look
+    // precise (a bootstrap interval of 6 samples can be narrow by luck); below 6 samples
+    // there is none, so another round.
+    let Some((lo, hi)) = median_ci95_order(&execute.values) else {
+        return true;
+    };
+    let median = median_of(&execute.values);
+    if median <= 0.0 {
+        return false;
+    }
+    let imprecise = |half_width: f64| half_width / median * 100.0 > rounds.precision_pct;
+    // Samples of one process are not independent of each other: rounds that disagree
+    // (one process, or one minute, slower than the rest) also call for more rounds, until
+    // the mean of the rounds' medians is known to within the target (Student's t).
+    let mut start = 0;
+    let mut medians = Vec::new();
+    for &end in &execute.round_ends {
+        if end > start {
+            medians.push(median_of(&execute.values[start..end]));
+        }
+        start = end;
+    }
+    imprecise((hi - lo) / 2.0) || crate::stats::mean_ci95_half_width(&medians).is_some_and(imprecise)
+}
+
+fn median_of(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    crate::stats::quantile(&sorted, 0.5)
+}
+
+/// The worker request of a cell, before a task is chosen.
+fn base_request(cell: &CellPlan, settings: &Settings) -> Request {
+    Request {
+        task: Task::Cold,
+        backend: cell.backend.name().to_string(),
+        module: cell.module.wasm.clone(),
+        artifact: None,
+        env: cell.workload.env.clone(),
+        args: cell.workload.args.clone(),
+        stdin: cell.workload.stdin.clone(),
+        expected_stdout: cell.workload.expected_stdout.clone(),
+        expected_exit: cell.workload.expected_exit,
+        samples: 1,
+        min_samples: 1,
+        warmup: 0,
+        max_time_ms: 0,
+        instance_counts: Vec::new(),
+        concurrency: Vec::new(),
+        throughput_ms: 0,
+        deadline_ms: u64::try_from(settings.limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        compile_deadline_ms: u64::try_from(settings.compile_deadline.as_millis()).unwrap_or(u64::MAX),
+        max_memory_bytes: settings.limits.max_memory_bytes,
+        max_output_bytes: settings.limits.max_output_bytes as u64,
+    }
+}
+
+/// A later round of a cell: its share of cold samples and a warm worker with its share of
+/// warm samples (per-instance memory and throughput are measured in the first round only).
+fn measure_round(
+    cell: &CellPlan,
+    settings: &Settings,
+    artifact: &Path,
+    round: usize,
+    out: &mut Cell,
+    series: &mut Vec<Series>,
+) -> Result<(), Failure> {
+    let mut request = base_request(cell, settings);
+    if cell.backend.kind() == BackendKind::Aot {
+        request.artifact = Some(artifact.to_path_buf());
+    }
+    // Rounds past the fixed ones are warm only, each the size of the first.
+    let sampled = round.min(settings.rounds.fixed.saturating_sub(1));
+    let extra = round >= settings.rounds.fixed;
+    if !extra {
+        cold_samples(settings, &mut request, round, series, out)?;
+    }
+    warm_samples(settings, &mut request, sampled, &[], series, out)
+}
+
+/// Cold samples of round `round`: each a fresh worker process.
+fn cold_samples(
+    settings: &Settings,
+    request: &mut Request,
+    round: usize,
+    series: &mut Vec<Series>,
+    out: &mut Cell,
+) -> Result<(), Failure> {
+    let rounds = settings.rounds;
+    let (n, min) = (rounds.share(settings.cold_samples, round), rounds.share(settings.min_samples, round));
+    let budget = settings.max_time / rounds.fixed.max(1) as u32;
+    let overhead = settings.compile_deadline + WORKER_GRACE;
+    request.task = Task::Cold;
+    let began = std::time::Instant::now();
+    for i in 0..n {
+        if i >= min.max(1) && began.elapsed() >= budget {
+            break;
+        }
+        let (samples, outcome) = ask(settings, request, settings.limits.deadline + overhead)?;
+        out.flags = outcome.flags;
+        for s in samples {
+            push(series, Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
+            push(series, Mode::Cold, Phase::Prepare, Unit::Nanoseconds, s.prepare);
+            push_instance_phases(series, Mode::Cold, &s);
+        }
+        push(series, Mode::Cold, Phase::Process, Unit::Nanoseconds, Some(outcome.wall_ns));
+        push(series, Mode::Cold, Phase::PeakRss, Unit::Bytes, outcome.max_rss_bytes);
+    }
+    Ok(())
+}
+
+/// One warm worker: the share of warm samples of round `round` (after its own discarded
+/// warm-up) and per-instance memory at `instance_counts`.
+fn warm_samples(
+    settings: &Settings,
+    request: &mut Request,
+    round: usize,
+    instance_counts: &[u32],
+    series: &mut Vec<Series>,
+    out: &mut Cell,
+) -> Result<(), Failure> {
+    let rounds = settings.rounds;
+    let n = rounds.share(settings.warm_samples, round);
+    if n == 0 {
+        return Ok(());
+    }
+    request.task = Task::Warm;
+    request.samples = n;
+    request.min_samples = rounds.share(settings.min_samples, round).max(1);
+    request.warmup = settings.warmup;
+    let budget = settings.max_time / rounds.fixed.max(1) as u32;
+    request.max_time_ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+    request.instance_counts = instance_counts.to_vec();
+    let runs = (n + settings.warmup) as u32;
+    let timeout = settings.limits.deadline * runs + settings.compile_deadline + WORKER_GRACE;
+    let (samples, outcome) = ask(settings, request, timeout)?;
+    out.flags = outcome.flags;
+    for s in samples {
+        push_instance_phases(series, Mode::Warm, &s);
+        push(series, Mode::Warm, Phase::EngineHeap, Unit::Bytes, s.engine_heap);
+    }
+    for s in series.iter_mut().filter(|s| s.mode == Mode::Warm && s.instances.is_none()) {
+        s.round_ends.push(s.values.len());
+    }
+    for &(k, bytes) in &outcome.instance_rss {
+        series.push(Series {
+            mode: Mode::Warm,
+            phase: Phase::InstanceRss,
+            unit: Unit::Bytes,
+            values: vec![bytes],
+            instances: Some(k),
+            concurrency: None,
+            exact: None,
+            round_ends: Vec::new(),
+        });
+    }
+    Ok(())
+}
+
+/// The phases every sample has, cold or warm: isolate to execute, and their total.
+fn push_instance_phases(series: &mut Vec<Series>, mode: Mode, s: &PhaseTimes) {
+    push(series, mode, Phase::Isolate, Unit::Nanoseconds, s.isolate);
+    push(series, mode, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
+    push(series, mode, Phase::Execute, Unit::Nanoseconds, s.execute);
+    push(series, mode, Phase::BenchRegion, Unit::Nanoseconds, s.bench_region);
+    push(series, mode, Phase::Total, Unit::Nanoseconds, total(s));
+}
+
+/// Add one sample to the series of (mode, phase, unit), starting it if needed.
+fn push(series: &mut Vec<Series>, mode: Mode, phase: Phase, unit: Unit, value: Option<u64>) {
+    let Some(value) = value else { return };
+    match series
+        .iter_mut()
+        .find(|s| s.mode == mode && s.phase == phase && s.unit == unit && s.instances.is_none() && s.concurrency.is_none())
+    {
+        Some(s) => s.values.push(value as f64),
+        None => series.push(Series {
+            mode,
+            phase,
+            unit,
+            values: vec![value as f64],
+            instances: None,
+            concurrency: None,
+            exact: None,
+            round_ends: Vec::new(),
+        }),
+    }
 }
 
 /// The cells the external CLIs run: every planned WebAssembly module once per CLI.
@@ -366,17 +647,7 @@ fn measure_external(
             out.module_features = info.features.iter().map(|f| f.to_string()).collect();
         }
         let runner = runner.map_err(Clone::clone)?;
-        let read = |path: &Path, what: &str| {
-            std::fs::read(path).map_err(|e| Failure {
-                kind: ErrorKind::Io,
-                message: format!("reading {what} {}: {e}", path.display()),
-            })
-        };
-        let stdin = match &cell.workload.stdin {
-            Some(p) => read(p, "stdin file")?,
-            None => Vec::new(),
-        };
-        let expected = read(&cell.workload.expected_stdout, "expected stdout")?;
+        let (stdin, expected) = read_io(cell.workload.stdin.as_deref(), &cell.workload.expected_stdout)?;
         let job = crate::external::Job {
             module: &cell.module.wasm,
             env: &cell.workload.env,
@@ -404,52 +675,56 @@ fn measure_external(
             instances: None,
             concurrency: None,
             exact: None,
+            round_ends: Vec::new(),
         };
         Ok(vec![
             series(Phase::Process, Unit::Nanoseconds, wall),
             series(Phase::PeakRss, Unit::Bytes, rss),
         ])
     })();
-    record(&mut out, series);
+    record(&mut out, &series);
     out
 }
 
 /// Summarise measured series into the cell, or record why it failed.
-fn record(out: &mut Cell, series: Result<Vec<Series>, Failure>) {
+fn record(out: &mut Cell, series: &Result<Vec<Series>, Failure>) {
     match series {
-        Ok(series) => {
-            for s in series {
-                let Some(mut summary) = summarize(&s.values) else {
-                    continue;
-                };
-                if let Some((n, p)) = &s.exact {
-                    summary.n = usize::try_from(*n).unwrap_or(usize::MAX);
-                    summary.min = p.min;
-                    summary.median = p.p50;
-                    summary.mean = p.mean;
-                    summary.p90 = p.p90;
-                    summary.p99 = p.p99;
-                    summary.max = p.max;
-                    summary.stddev = p.stddev;
-                    summary.cv = if p.mean > 0.0 { p.stddev / p.mean } else { 0.0 };
-                }
-                out.measurements.push(Measurement {
-                    mode: s.mode,
-                    phase: s.phase,
-                    unit: s.unit,
-                    summary,
-                    samples: s.values,
-                    instances: s.instances,
-                    concurrency: s.concurrency,
-                });
-            }
-        }
+        Ok(series) => summarise(out, series),
         Err(f) => {
             out.error = Some(CellError {
                 kind: f.kind,
-                message: f.message,
+                message: f.message.clone(),
             });
         }
+    }
+}
+
+/// The cell's measurements: a summary of each series, with its samples.
+fn summarise(out: &mut Cell, series: &[Series]) {
+    for s in series {
+        let Some(mut summary) = summarize(&s.values) else {
+            continue;
+        };
+        if let Some((n, p)) = &s.exact {
+            summary.n = usize::try_from(*n).unwrap_or(usize::MAX);
+            summary.min = p.min;
+            summary.median = p.p50;
+            summary.mean = p.mean;
+            summary.p90 = p.p90;
+            summary.p99 = p.p99;
+            summary.max = p.max;
+            summary.stddev = p.stddev;
+            summary.cv = if p.mean > 0.0 { p.stddev / p.mean } else { 0.0 };
+        }
+        out.measurements.push(Measurement {
+            mode: s.mode,
+            phase: s.phase,
+            unit: s.unit,
+            summary,
+            samples: s.values.clone(),
+            instances: s.instances,
+            concurrency: s.concurrency,
+        });
     }
 }
 
@@ -458,7 +733,6 @@ fn measure_series(
     module: &Result<AnalysedModule, Failure>,
     settings: &Settings,
     artifact: &Path,
-    progress: &ProgressBar,
     out: &mut Cell,
 ) -> Result<Vec<Series>, Failure> {
     let module = module.as_ref().map_err(Clone::clone)?;
@@ -470,47 +744,8 @@ fn measure_series(
     let deadline = settings.limits.deadline;
     // What a worker may take besides its executions: compiling, and the grace period.
     let overhead = settings.compile_deadline + WORKER_GRACE;
-    let mut request = Request {
-        task: Task::Cold,
-        backend: cell.backend.name().to_string(),
-        module: cell.module.wasm.clone(),
-        artifact: None,
-        env: cell.workload.env.clone(),
-        args: cell.workload.args.clone(),
-        stdin: cell.workload.stdin.clone(),
-        expected_stdout: cell.workload.expected_stdout.clone(),
-        expected_exit: cell.workload.expected_exit,
-        samples: 1,
-        min_samples: 1,
-        warmup: 0,
-        max_time_ms: 0,
-        instance_counts: Vec::new(),
-        concurrency: Vec::new(),
-        throughput_ms: 0,
-        deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-        compile_deadline_ms: u64::try_from(settings.compile_deadline.as_millis()).unwrap_or(u64::MAX),
-        max_memory_bytes: settings.limits.max_memory_bytes,
-        max_output_bytes: settings.limits.max_output_bytes as u64,
-    };
+    let mut request = base_request(cell, settings);
     let mut series = Vec::new();
-    let mut push = |mode, phase, unit, value: Option<u64>| {
-        let Some(value) = value else { return };
-        match series
-            .iter_mut()
-            .find(|s: &&mut Series| s.mode == mode && s.phase == phase && s.unit == unit)
-        {
-            Some(s) => s.values.push(value as f64),
-            None => series.push(Series {
-                mode,
-                phase,
-                unit,
-                values: vec![value as f64],
-                instances: None,
-                concurrency: None,
-                exact: None,
-            }),
-        }
-    };
 
     if cell.backend.kind() == BackendKind::Aot {
         request.task = Task::Precompile;
@@ -526,7 +761,7 @@ fn measure_series(
         out.artifact_bytes = outcome.artifact_bytes;
         // (Under valgrind its duration means nothing.)
         if let Some(s) = samples.pop().filter(|_| settings.measure == Measure::Time) {
-            push(Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
+            push(&mut series, Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
         }
     }
 
@@ -539,63 +774,13 @@ fn measure_series(
             let (_, outcome) = ask_under(settings, &prefix, &request, deadline * 2 + CALLGRIND_GRACE)?;
             out.flags = outcome.flags;
             let count = crate::callgrind::read_total(&profile)?;
-            push(Mode::Callgrind, Phase::Execute, Unit::Instructions, Some(count));
-            progress.inc(1);
+            push(&mut series, Mode::Callgrind, Phase::Execute, Unit::Instructions, Some(count));
         }
-        progress.inc(1);
         return Ok(series);
     }
-    let cold_began = std::time::Instant::now();
-    for i in 0..settings.cold_samples {
-        if i >= settings.min_samples.max(1) && cold_began.elapsed() >= settings.max_time {
-            progress.inc((settings.cold_samples - i) as u64);
-            break;
-        }
-        let (samples, outcome) = ask(settings, &request, deadline + overhead)?;
-        out.flags = outcome.flags;
-        for s in samples {
-            push(Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
-            push(Mode::Cold, Phase::Prepare, Unit::Nanoseconds, s.prepare);
-            push(Mode::Cold, Phase::Isolate, Unit::Nanoseconds, s.isolate);
-            push(Mode::Cold, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
-            push(Mode::Cold, Phase::Execute, Unit::Nanoseconds, s.execute);
-            push(Mode::Cold, Phase::BenchRegion, Unit::Nanoseconds, s.bench_region);
-            push(Mode::Cold, Phase::Total, Unit::Nanoseconds, total(&s));
-        }
-        push(Mode::Cold, Phase::Process, Unit::Nanoseconds, Some(outcome.wall_ns));
-        push(Mode::Cold, Phase::PeakRss, Unit::Bytes, outcome.max_rss_bytes);
-        progress.inc(1);
-    }
-
+    cold_samples(settings, &mut request, 0, &mut series, out)?;
     if settings.warm_samples > 0 {
-        request.task = Task::Warm;
-        request.samples = settings.warm_samples;
-        request.min_samples = settings.min_samples;
-        request.warmup = settings.warmup;
-        request.max_time_ms = u64::try_from(settings.max_time.as_millis()).unwrap_or(u64::MAX);
-        request.instance_counts = settings.instance_counts.clone();
-        let runs = (settings.warm_samples + settings.warmup) as u32;
-        let (samples, outcome) = ask(settings, &request, deadline * runs + overhead)?;
-        out.flags = outcome.flags;
-        for s in samples {
-            push(Mode::Warm, Phase::Isolate, Unit::Nanoseconds, s.isolate);
-            push(Mode::Warm, Phase::Instantiate, Unit::Nanoseconds, s.instantiate);
-            push(Mode::Warm, Phase::Execute, Unit::Nanoseconds, s.execute);
-            push(Mode::Warm, Phase::BenchRegion, Unit::Nanoseconds, s.bench_region);
-            push(Mode::Warm, Phase::Total, Unit::Nanoseconds, total(&s));
-            push(Mode::Warm, Phase::EngineHeap, Unit::Bytes, s.engine_heap);
-        }
-        for &(k, bytes) in &outcome.instance_rss {
-            series.push(Series {
-                mode: Mode::Warm,
-                phase: Phase::InstanceRss,
-                unit: Unit::Bytes,
-                values: vec![bytes],
-                instances: Some(k),
-                concurrency: None,
-                exact: None,
-            });
-        }
+        warm_samples(settings, &mut request, 0, &settings.instance_counts, &mut series, out)?;
     }
 
     if !settings.concurrency.is_empty() {
@@ -616,6 +801,7 @@ fn measure_series(
                 instances: None,
                 concurrency: Some(level.concurrency),
                 exact: None,
+                round_ends: Vec::new(),
             });
             series.push(Series {
                 mode: Mode::Throughput,
@@ -625,10 +811,10 @@ fn measure_series(
                 instances: None,
                 concurrency: Some(level.concurrency),
                 exact: Some((level.requests, level.latency)),
+                round_ends: Vec::new(),
             });
         }
     }
-    progress.inc(1);
     Ok(series)
 }
 
@@ -686,5 +872,34 @@ fn ask_under(
             },
         )),
         Response::Failed { kind, message } => Err(Failure { kind, message }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_share_every_sample_and_the_remainder_goes_first() {
+        let rounds = Rounds { fixed: 3, precision_pct: 0.0, max: 3 };
+        for total in 0..20 {
+            let shares: Vec<usize> = (0..4).map(|r| rounds.share(total, r)).collect();
+            assert_eq!(shares.iter().sum::<usize>(), total, "{total}: {shares:?}");
+            assert_eq!(shares[3], 0, "no share past the fixed rounds");
+            assert!(shares[..3].windows(2).all(|w| w[0] >= w[1] && w[0] - w[1] <= 1), "{shares:?}");
+        }
+        assert_eq!((0..3).map(|r| rounds.share(10, r)).collect::<Vec<_>>(), [4, 3, 3]);
+        assert_eq!(Rounds::default().share(7, 0), 7);
+    }
+
+    #[test]
+    fn order_is_a_seeded_permutation() {
+        let a = order(50, Some(7));
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+        assert_eq!(a, order(50, Some(7)), "the same seed gives the same order");
+        assert_ne!(a, order(50, Some(8)), "each round re-shuffles with its own seed");
+        assert_eq!(order(5, None), [0, 1, 2, 3, 4]);
     }
 }

@@ -147,6 +147,39 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
     (2.0 * (1.0 - normal.cdf(z))).clamp(0.0, 1.0)
 }
 
+/// Distribution-free 95% confidence interval of the median: the order statistics
+/// (x₍ₖ₎, x₍ₙ₋ₖ₊₁₎) with the largest k for which a Binomial(n, ½) count falls below k with
+/// probability at most 2.5%. Exact for any continuous distribution, and conservative for
+/// few samples where a bootstrap interval is too narrow (`None` below 6 samples, where
+/// no such interval reaches 95%, or when a sample is not finite).
+pub fn median_ci95_order(samples: &[f64]) -> Option<(f64, f64)> {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let n = samples.len();
+    if n < 6 || samples.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let binomial = Binomial::new(0.5, n as u64).ok()?;
+    // P(count ≤ k - 1) ≤ 0.025 ⇔ the interval misses the median with at most 5%.
+    let k = (1..=n / 2).take_while(|&k| binomial.cdf(k as u64 - 1) <= 0.025).last()?;
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some((sorted[k - 1], sorted[n - k]))
+}
+
+/// Half-width of the Student's t 95% confidence interval of the mean of `values`
+/// (`None` for fewer than 2 values or a value that is not finite).
+pub fn mean_ci95_half_width(values: &[f64]) -> Option<f64> {
+    use statrs::distribution::StudentsT;
+    let n = values.len();
+    if n < 2 || values.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok()?.inverse_cdf(0.975);
+    Some(t * (variance / n as f64).sqrt())
+}
+
 /// Quantile `q` of sorted, non-empty data by linear interpolation between closest ranks
 /// (Hyndman & Fan type 7, the default of R and NumPy).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -160,6 +193,29 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t_interval_of_the_mean() {
+        assert_eq!(mean_ci95_half_width(&[3.0]), None);
+        // n = 3, sd = 1: t(0.975, 2) = 4.303 → 4.303 / √3.
+        let h = mean_ci95_half_width(&[1.0, 2.0, 3.0]).expect("interval");
+        assert!((h - 4.302_653 / 3f64.sqrt()).abs() < 1e-4, "{h}");
+        assert_eq!(mean_ci95_half_width(&[5.0, 5.0, 5.0]), Some(0.0));
+    }
+
+    #[test]
+    fn order_statistic_interval_of_the_median() {
+        assert_eq!(median_ci95_order(&[1.0, 2.0, 3.0, 4.0, 5.0]), None, "too few for 95%");
+        // n = 6: only (min, max) covers 95% (96.9%).
+        assert_eq!(median_ci95_order(&[6.0, 1.0, 5.0, 2.0, 4.0, 3.0]), Some((1.0, 6.0)));
+        // n = 16: (x₄, x₁₃), 97.9% (x₅, x₁₂ would be 92.3%).
+        let v: Vec<f64> = (1..=16).map(f64::from).collect();
+        assert_eq!(median_ci95_order(&v), Some((4.0, 13.0)));
+        // n = 100: (x₄₀, x₆₁), as in the tables.
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(median_ci95_order(&v), Some((40.0, 61.0)));
+        assert_eq!(median_ci95_order(&[1.0, 2.0, 3.0, 4.0, 5.0, f64::NAN]), None);
+    }
 
     #[test]
     fn known_values() {

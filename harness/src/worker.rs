@@ -215,6 +215,16 @@ pub fn serve(req: &Request) -> Response {
     }
 }
 
+/// A workload's stdin (empty without a file) and its expected stdout, read from disk.
+pub fn read_io(stdin: Option<&Path>, expected_stdout: &Path) -> Result<(Vec<u8>, Vec<u8>), Failure> {
+    let stdin = match stdin {
+        Some(p) => std::fs::read(p).map_err(|e| io_failure("reading stdin file", p, e))?,
+        None => Vec::new(),
+    };
+    let expected = std::fs::read(expected_stdout).map_err(|e| io_failure("reading expected stdout", expected_stdout, e))?;
+    Ok((stdin, expected))
+}
+
 fn serve_inner(req: &Request) -> Result<Response, Failure> {
     let id: BackendId = req.backend.parse().map_err(|e: wasmbench_runtimes::UnknownBackend| {
         Failure {
@@ -229,16 +239,12 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
     };
     // Everything read from disk is read before the clock starts.
     let wasm = read_module(&req.module)?;
+    let (stdin, expected) = read_io(req.stdin.as_deref(), &req.expected_stdout)?;
     let input = WasiInput {
         args: req.args.clone(),
         env: req.env.clone(),
-        stdin: match &req.stdin {
-            Some(p) => std::fs::read(p).map_err(|e| io_failure("reading stdin file", p, e))?,
-            None => Vec::new(),
-        },
+        stdin,
     };
-    let expected = std::fs::read(&req.expected_stdout)
-        .map_err(|e| io_failure("reading expected stdout", &req.expected_stdout, e))?;
 
     let (backend, engine_ns) = timed(|| id.create(&limits));
     let backend = backend?;

@@ -97,6 +97,9 @@ fn bad_cells_fail_alone_and_good_cells_are_written() {
             "2",
             "--samples",
             "3",
+            // Exactly the samples asked for: no extra rounds for precision.
+            "--precision",
+            "0",
             "--deadline",
             "0.3",
             "--concurrency",
@@ -380,6 +383,55 @@ fn missing_feature_is_unsupported_not_an_obscure_failure() {
 
 /// Killing a run mid-way leaves valid CSV and JSON of the cells already measured, and the
 /// JSON says which cells are missing.
+/// Samples are spread over rounds of fresh worker processes; `--precision` adds warm
+/// rounds to a cell whose median is not yet precise, and only then.
+#[test]
+fn samples_are_spread_over_rounds_and_precision_adds_rounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = fixtures();
+    let base = ["--manifest", manifest.to_str().expect("utf-8"), "-w", "ok", "-b", "wasmtime-cranelift"];
+    let base = [&base[..], &["--concurrency", "0", "--no-external", "--no-charts", "--warmup", "0"]].concat();
+    let count = |results: &Results, mode, phase| {
+        results.cells[0]
+            .measurements
+            .iter()
+            .find(|m| m.mode == mode && m.phase == phase)
+            .map(|m| m.summary.n)
+    };
+
+    let fixed = dir.path().join("fixed");
+    let args = [&base[..], &["--rounds", "3", "--precision", "0", "--samples", "7", "--cold-samples", "4"]].concat();
+    let out = run(&args, &fixed);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let results = read_results(&fixed);
+    assert_eq!((results.config.rounds, results.config.max_rounds), (3, 8));
+    assert_eq!(count(&results, Mode::Warm, Phase::Execute), Some(7), "7 warm samples over 3 rounds");
+    assert_eq!(count(&results, Mode::Cold, Phase::Process), Some(4), "4 cold samples over 3 rounds");
+    // Per-instance memory is measured once, not once per round.
+    let rss = results.cells[0].measurements.iter().filter(|m| m.phase == Phase::InstanceRss).count();
+    assert_eq!(rss, 3, "K = 1, 10, 100");
+
+    // A target no median meets: every extra round up to --max-rounds, each the size of
+    // the first round's share.
+    let extra = dir.path().join("extra");
+    let args = [&base[..], &["--rounds", "1", "--max-rounds", "3", "--precision", "0.000001", "--samples", "2"]].concat();
+    let out = run(&args, &extra);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let results = read_results(&extra);
+    assert_eq!(count(&results, Mode::Warm, Phase::Execute), Some(6), "2 samples in each of 3 rounds");
+    assert!((results.config.precision_pct - 0.000001).abs() < 1e-12);
+
+    for (args, message) in [
+        (vec!["--rounds", "0"], "--rounds must be at least 1"),
+        (vec!["--rounds", "3", "--max-rounds", "2"], "--max-rounds (2) is smaller than --rounds (3)"),
+        (vec!["--precision=-1"], "--precision must be a percentage"),
+    ] {
+        let out = run(&[&base[..], &args[..]].concat(), &dir.path().join("bad"));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(message), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
 #[test]
 fn a_killed_run_keeps_what_it_measured() {
     let dir = tempfile::tempdir().expect("tempdir");
