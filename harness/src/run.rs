@@ -483,7 +483,7 @@ fn measure_round(
     if !extra {
         cold_samples(settings, &mut request, round, series, out)?;
     }
-    warm_samples(settings, &mut request, sampled, &[], series, out)
+    warm_samples(settings, &mut request, sampled, extra, &[], series, out)
 }
 
 /// Cold samples of round `round`: each a fresh worker process.
@@ -523,6 +523,7 @@ fn warm_samples(
     settings: &Settings,
     request: &mut Request,
     round: usize,
+    extra: bool,
     instance_counts: &[u32],
     series: &mut Vec<Series>,
     out: &mut Cell,
@@ -534,7 +535,9 @@ fn warm_samples(
     }
     request.task = Task::Warm;
     request.samples = n;
-    request.min_samples = rounds.share(settings.min_samples, round).max(1);
+    // An extra round is there for one more process: a slow cell's samples within one
+    // process agree closely (it is the processes that differ), so one sample will do.
+    request.min_samples = if extra { 1 } else { rounds.share(settings.min_samples, round).max(1) };
     request.warmup = settings.warmup;
     let budget = settings.max_time / rounds.fixed.max(1) as u32;
     request.max_time_ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
@@ -780,7 +783,7 @@ fn measure_series(
     }
     cold_samples(settings, &mut request, 0, &mut series, out)?;
     if settings.warm_samples > 0 {
-        warm_samples(settings, &mut request, 0, &settings.instance_counts, &mut series, out)?;
+        warm_samples(settings, &mut request, 0, false, &settings.instance_counts, &mut series, out)?;
     }
 
     if !settings.concurrency.is_empty() {

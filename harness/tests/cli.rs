@@ -404,7 +404,7 @@ fn samples_are_spread_over_rounds_and_precision_adds_rounds() {
     let out = run(&args, &fixed);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let results = read_results(&fixed);
-    assert_eq!((results.config.rounds, results.config.max_rounds), (3, 8));
+    assert_eq!((results.config.rounds, results.config.max_rounds), (3, 12));
     assert_eq!(count(&results, Mode::Warm, Phase::Execute), Some(7), "7 warm samples over 3 rounds");
     assert_eq!(count(&results, Mode::Cold, Phase::Process), Some(4), "4 cold samples over 3 rounds");
     // Per-instance memory is measured once, not once per round.
