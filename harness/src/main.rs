@@ -144,7 +144,7 @@ struct RunArgs {
     #[arg(long)]
     precision: Option<f64>,
     /// Most rounds a cell may get, the extra ones for --precision included [default: 12;
-    /// --quick 16]
+    /// --quick 24]
     #[arg(long)]
     max_rounds: Option<usize>,
     /// Throughput: worker-thread counts to measure each cell with, comma-separated
@@ -412,7 +412,7 @@ fn rounds(args: &RunArgs) -> Result<run::Rounds> {
     if let Some(max) = args.max_rounds.filter(|&m| m < fixed) {
         bail!("--max-rounds ({max}) is smaller than --rounds ({fixed})");
     }
-    let max = args.max_rounds.unwrap_or(if args.quick { 16 } else { 12 }).max(fixed);
+    let max = args.max_rounds.unwrap_or(if args.quick { 24 } else { 12 }).max(fixed);
     Ok(run::Rounds { fixed, precision_pct, max })
 }
 

@@ -69,7 +69,7 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
 
     doc.push(Block::Heading(2, "Method".into()));
     let c = &results.config;
-    doc.push(Block::List(vec![
+    let mut method = vec![
         format!(
             "Cold: each sample is a fresh worker process with a fresh engine (nothing cached); up to {} samples per cell. Warm: one worker prepares the module once, then instantiates and runs it afresh per sample; up to {} samples after {} discarded warm-up runs.",
             c.cold_samples, c.warm_samples, c.warmup
@@ -85,7 +85,25 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
         "Phases: `engine` (create the engine), `prepare` (compile, or load an AOT artifact), `isolate` (V8 isolate + context), `instantiate`, `execute` (`_start`); cold `total` is their sum per sample, `process` the parent's wall time of the whole worker process, `peak-rss` its peak resident set.".into(),
         "Memory per instance: resident-set growth divided by the number of fresh instances held at once.".into(),
         "Figures are medians with the percentile-bootstrap 95% confidence interval of the median in brackets.".into(),
-    ]));
+    ];
+    if c.rounds > 1 {
+        let extra = if c.precision_pct > 0.0 && c.max_rounds > c.rounds {
+            format!(
+                "; cells whose warm execute median was not yet known to ±{}% got further warm rounds, up to {} in all",
+                c.precision_pct, c.max_rounds
+            )
+        } else {
+            String::new()
+        };
+        method.insert(
+            2,
+            format!(
+                "Rounds: each cell's samples and time budget were split over {} passes over the re-shuffled matrix, each with fresh worker processes{extra}.",
+                c.rounds
+            ),
+        );
+    }
+    doc.push(Block::List(method));
 
     doc.push(Block::Heading(2, "Charts".into()));
     if charts.is_empty() {
