@@ -863,6 +863,7 @@ fn ask_under(
             artifact_bytes,
             instance_rss,
             throughput,
+            peak_rss_bytes,
         } => Ok((
             samples,
             OutcomeInfo {
@@ -871,7 +872,8 @@ fn ask_under(
                 throughput,
                 artifact_bytes,
                 wall_ns,
-                max_rss_bytes,
+                // The worker's own high-water mark; wait4's includes the harness's size.
+                max_rss_bytes: peak_rss_bytes.or(max_rss_bytes),
             },
         )),
         Response::Failed { kind, message } => Err(Failure { kind, message }),

@@ -106,6 +106,12 @@ pub enum Response {
         instance_rss: Vec<(u32, f64)>,
         #[serde(default)]
         throughput: Vec<crate::throughput::Level>,
+        /// The worker's own peak resident set (`VmHWM` of its address space), in bytes.
+        /// `wait4`'s `ru_maxrss` cannot give it: at `exec` the kernel records the resident
+        /// high-water mark of the address space being replaced, which is the parent's,
+        /// so a child's figure never falls below the harness's own size.
+        #[serde(default)]
+        peak_rss_bytes: Option<u64>,
     },
     Failed {
         kind: ErrorKind,
@@ -207,12 +213,23 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, u64) {
 /// Run one request in this process.
 pub fn serve(req: &Request) -> Response {
     match serve_inner(req) {
-        Ok(resp) => resp,
+        Ok(mut resp) => {
+            if let Response::Ok { peak_rss_bytes, .. } = &mut resp {
+                *peak_rss_bytes = own_peak_rss();
+            }
+            resp
+        }
         Err(f) => Response::Failed {
             kind: f.kind,
             message: f.message,
         },
     }
+}
+
+/// This process's peak resident set in bytes (`VmHWM` in /proc/self/status).
+fn own_peak_rss() -> Option<u64> {
+    let status = procfs::process::Process::myself().ok()?.status().ok()?;
+    status.vmhwm.map(|kib| kib * 1024)
 }
 
 /// A workload's stdin (empty without a file) and its expected stdout, read from disk.
@@ -271,6 +288,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 artifact_bytes: Some(artifact.len() as u64),
                 instance_rss: Vec::new(),
                 throughput: Vec::new(),
+                peak_rss_bytes: None,
             })
         }
         Task::Cold => {
@@ -285,6 +303,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 artifact_bytes: None,
                 instance_rss: Vec::new(),
                 throughput: Vec::new(),
+                peak_rss_bytes: None,
             })
         }
         Task::Warm => {
@@ -318,6 +337,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 artifact_bytes: None,
                 instance_rss,
                 throughput: Vec::new(),
+                peak_rss_bytes: None,
             })
         }
         Task::Throughput => {
@@ -338,6 +358,7 @@ fn serve_inner(req: &Request) -> Result<Response, Failure> {
                 artifact_bytes: None,
                 instance_rss: Vec::new(),
                 throughput,
+                peak_rss_bytes: None,
             })
         }
     }

@@ -1,0 +1,51 @@
+//! A cold worker's peak RSS is the worker's own, not the harness's: `wait4`'s `ru_maxrss`
+//! starts from the resident high-water mark of the parent's address space (the kernel
+//! records it when the child execs), so a large parent would set every worker's figure.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use wasmbench::child::run_worker_under;
+use wasmbench::worker::{Request, Response, Task};
+
+#[test]
+fn a_large_parent_does_not_raise_a_workers_peak_rss() {
+    // Make this process (the worker's parent) resident in 400 MiB.
+    let ballast = vec![1u8; 400 << 20];
+    assert_eq!(ballast.iter().step_by(4096).map(|&b| b as usize).sum::<usize>(), ballast.len() / 4096);
+
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let request = Request {
+        task: Task::Cold,
+        backend: "wasmtime-winch".into(),
+        module: fixtures.join("print.wat"),
+        artifact: None,
+        env: vec![],
+        args: vec![],
+        stdin: None,
+        expected_stdout: fixtures.join("ok.stdout"),
+        expected_exit: 0,
+        samples: 1,
+        min_samples: 1,
+        warmup: 0,
+        max_time_ms: 0,
+        instance_counts: vec![],
+        concurrency: vec![],
+        throughput_ms: 0,
+        deadline_ms: 10_000,
+        compile_deadline_ms: 30_000,
+        max_memory_bytes: 1 << 30,
+        max_output_bytes: 1 << 20,
+    };
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_wasmbench"));
+    let outcome = run_worker_under(&[], &exe, &request, Duration::from_secs(60));
+    let own = match outcome.response.expect("worker answers") {
+        Response::Ok { peak_rss_bytes, .. } => peak_rss_bytes.expect("the worker reports its peak RSS"),
+        Response::Failed { kind, message } => panic!("{kind}: {message}"),
+    };
+    let wait4 = outcome.max_rss_bytes.expect("wait4 rusage");
+    // wait4's figure carries the parent's 400 MiB; the worker's own is far smaller.
+    assert!(wait4 >= 400 << 20, "wait4 reported {wait4} bytes");
+    assert!((1 << 20..200 << 20).contains(&own), "worker's own peak: {own} bytes");
+    drop(ballast);
+}
