@@ -151,50 +151,48 @@ pub fn run(
     // A module runs on every backend: read and analyse it once, not once per cell.
     let mut modules: HashMap<PathBuf, Result<AnalysedModule, Failure>> = HashMap::new();
     let progress = progress_bar(plan, settings);
-    // What each cell has measured so far (by plan index), carried from round to round.
-    let mut measured: Vec<Option<(Cell, Vec<Series>)>> = plan.iter().map(|_| None).collect();
+    // Each measured cell's place in `results.cells` and its series so far (by plan
+    // index), carried from round to round.
+    let mut measured: Vec<Option<(usize, Vec<Series>)>> = plan.iter().map(|_| None).collect();
     let rounds = settings.rounds;
     for round in 0..rounds.max.max(rounds.fixed).max(1) {
         let seed = settings.order_seed.map(|s| s.wrapping_add(round as u64));
         for i in order(plan.len(), seed) {
             let cell = &plan[i];
             let artifact = artifacts.path().join(format!("cell{i}.artifact"));
-            let (out, series) = if round == 0 {
+            let at = if round == 0 {
                 progress.set_message(cell.id().to_string());
                 let module = modules
                     .entry(cell.module.wasm.clone())
                     .or_insert_with(|| analyse(&cell.module));
                 let (out, series) = measure_cell(cell, module, settings, &artifact, &progress);
                 results.missing.retain(|id| *id != out.id);
-                results.cells.push(out.clone());
-                (out, series)
+                results.cells.push(out);
+                measured[i] = Some((results.cells.len() - 1, series));
+                results.cells.len() - 1
             } else {
-                let Some((mut out, mut series)) = measured[i].take() else { continue };
-                if out.error.is_some() || !wants_round(&series, round, settings) {
-                    measured[i] = Some((out, series));
+                let Some((at, series)) = measured[i].as_mut() else { continue };
+                let out = &mut results.cells[*at];
+                if out.error.is_some() || !wants_round(series, round, settings) {
                     continue;
                 }
                 progress.set_message(format!("{} (round {})", cell.id(), round + 1));
                 if round >= rounds.fixed {
                     progress.inc_length(1);
                 }
-                if let Err(f) = measure_round(cell, settings, &artifact, round, &mut out, &mut series) {
+                if let Err(f) = measure_round(cell, settings, &artifact, round, out, series) {
                     out.error = Some(CellError { kind: f.kind, message: format!("round {}: {}", round + 1, f.message) });
                 }
                 out.measurements.clear();
                 if out.error.is_none() {
-                    summarise(&mut out, &series);
+                    summarise(out, series);
                 }
                 progress.inc(1);
-                if let Some(c) = results.cells.iter_mut().find(|c| c.id == out.id) {
-                    *c = out.clone();
-                }
-                (out, series)
+                *at
             };
-            if let Some(err) = &out.error {
+            if let Some(err) = &results.cells[at].error {
                 progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
             }
-            measured[i] = Some((out, series));
             checkpoint(&results)?;
         }
     }
@@ -409,7 +407,7 @@ fn wants_round(series: &[Series], round: usize, settings: &Settings) -> bool {
     let Some((lo, hi)) = median_ci95_order(&execute.values) else {
         return true;
     };
-    let median = median_of(&execute.values);
+    let median = crate::stats::median(&execute.values);
     if median <= 0.0 {
         return false;
     }
@@ -421,20 +419,11 @@ fn wants_round(series: &[Series], round: usize, settings: &Settings) -> bool {
     let mut medians = Vec::new();
     for &end in &execute.round_ends {
         if end > start {
-            medians.push(median_of(&execute.values[start..end]));
+            medians.push(crate::stats::median(&execute.values[start..end]));
         }
         start = end;
     }
     imprecise((hi - lo) / 2.0) || crate::stats::mean_ci95_half_width(&medians).is_some_and(imprecise)
-}
-
-fn median_of(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    crate::stats::quantile(&sorted, 0.5)
 }
 
 /// The worker request of a cell, before a task is chosen.
