@@ -372,6 +372,22 @@ pub struct Cell {
     pub measurements: Vec<Measurement>,
 }
 
+impl Cell {
+    /// A cell about to be measured: nothing known of it yet but what it is.
+    pub fn new(id: CellId, kind: BackendKind) -> Cell {
+        Cell {
+            id,
+            kind,
+            flags: Vec::new(),
+            module_bytes: 0,
+            module_features: Vec::new(),
+            artifact_bytes: None,
+            error: None,
+            measurements: Vec::new(),
+        }
+    }
+}
+
 /// Where and with what a run was made.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Environment {

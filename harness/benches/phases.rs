@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use wasmbench::manifest::{default_manifest_path, Manifest, Workload};
-use wasmbench::worker::{read_module, verify};
+use wasmbench::module_io::read_module;
+use wasmbench::verify::verify;
 use wasmbench_runtimes::{Backend, BackendId, Limits, ModuleCode, PreparedModule, WasiInput};
 
 /// Backends benchmarked: one of each family that is cheap to keep together in one process

@@ -41,7 +41,7 @@ pub fn load_average() -> Option<[f64; 3]> {
 /// Median time the worker's phase timer reports for an empty phase.
 pub fn timer_overhead_ns() -> f64 {
     let mut samples: Vec<f64> = (0..10_000)
-        .map(|_| crate::worker::timed(|| std::hint::black_box(())).1 as f64)
+        .map(|_| crate::timing::timed(|| std::hint::black_box(())).1 as f64)
         .collect();
     samples.sort_by(f64::total_cmp);
     crate::stats::quantile(&samples, 0.5)

@@ -1,17 +1,36 @@
-//! wasmbench's harness: the workload manifest, the measuring worker processes, the
-//! measurement plan and its statistics. The `wasmbench` binary (src/main.rs) is the CLI.
+//! wasmbench's harness: the `wasmbench` subcommands, the workload manifest, the measuring
+//! worker processes and the measurement plan with its statistics.
+//!
+//! Where things are:
+//! - `commands/`: one file per subcommand (arguments, handler, exit status);
+//! - `plan`, `presets`, `settings`: which cells, how many samples, under which limits;
+//! - `measure/`: the harness's side of a run in worker processes (driver, sampling,
+//!   series, precision, external CLI rows); `scenario_http`: the same through the gateway;
+//! - `protocol`: the worker protocol; `worker/`: the child's side of it;
+//! - `process`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
+//! - `stats`, `compare`, `callgrind`, `environment`, `manifest`, `validate`,
+//!   `external_cli`, `gateway_results`.
+//!
+//! The module graph has no cycle: `scripts/check-layout.py` checks the `crate::` edges.
 
 pub mod callgrind;
-pub mod child;
+pub mod commands;
 pub mod compare;
 pub mod environment;
-pub mod external;
-pub mod gateway_cli;
+pub mod external_cli;
+pub mod failure;
+pub mod gateway_results;
 pub mod manifest;
-pub mod report;
-pub mod run;
+pub mod measure;
+pub mod module_io;
+pub mod plan;
+pub mod presets;
+pub mod process;
+pub mod protocol;
 pub mod scenario_http;
+pub mod settings;
 pub mod stats;
-pub mod throughput;
+pub mod timing;
 pub mod validate;
+pub mod verify;
 pub mod worker;

@@ -90,6 +90,28 @@ struct RawModule {
     features: Vec<String>,
 }
 
+impl RawModule {
+    /// The module with its paths relative to the manifest's folder `base`.
+    fn resolve(self, base: &Path) -> WorkloadModule {
+        WorkloadModule {
+            language: self.language,
+            source: self.source.map(|p| base.join(p)),
+            wasm: base.join(self.wasm),
+            toolchain: self.toolchain,
+            facts: match (self.bytes, self.sha256) {
+                (Some(bytes), Some(sha256)) => Some(ModuleFacts {
+                    bytes,
+                    sha256,
+                    imports: self.imports,
+                    exports: self.exports,
+                    features: self.features,
+                }),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// A workload: one function, its input and expected output, built from one or more
 /// source languages.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,26 +234,7 @@ impl Manifest {
                 stdin: w.stdin.map(|p| base.join(p)),
                 expected_stdout: base.join(w.expected_stdout),
                 expected_exit: w.expected_exit,
-                modules: w
-                    .modules
-                    .into_iter()
-                    .map(|m| WorkloadModule {
-                        language: m.language,
-                        source: m.source.map(|p| base.join(p)),
-                        wasm: base.join(m.wasm),
-                        toolchain: m.toolchain,
-                        facts: match (m.bytes, m.sha256) {
-                            (Some(bytes), Some(sha256)) => Some(ModuleFacts {
-                                bytes,
-                                sha256,
-                                imports: m.imports,
-                                exports: m.exports,
-                                features: m.features,
-                            }),
-                            _ => None,
-                        },
-                    })
-                    .collect(),
+                modules: w.modules.into_iter().map(|m| m.resolve(base)).collect(),
             });
         }
         for (name, suite) in &raw.suites {

@@ -180,6 +180,35 @@ pub fn mean_ci95_half_width(values: &[f64]) -> Option<f64> {
     Some(t * (variance / n as f64).sqrt())
 }
 
+/// Whether a warm series of samples taken in rounds (processes) is known to within
+/// ±`precision_pct`% of its median, the criterion for giving a cell another round.
+///
+/// Judged on the distribution-free interval of the median, which few samples cannot make
+/// look precise (a bootstrap interval of 6 samples can be narrow by luck); below 6 samples
+/// there is none, so the answer is no. Samples of one process are not independent of each
+/// other: rounds that disagree (one process, or one minute, slower than the rest) also
+/// count as imprecise, until the mean of the rounds' medians is known to within the target
+/// (Student's t). `round_ends` holds the number of samples at the end of each round.
+pub fn precise_enough(values: &[f64], round_ends: &[usize], precision_pct: f64) -> bool {
+    let Some((lo, hi)) = median_ci95_order(values) else {
+        return false;
+    };
+    let middle = median(values);
+    if middle <= 0.0 {
+        return true;
+    }
+    let imprecise = |half_width: f64| half_width / middle * 100.0 > precision_pct;
+    let mut start = 0;
+    let mut medians = Vec::new();
+    for &end in round_ends {
+        if end > start {
+            medians.push(median(&values[start..end]));
+        }
+        start = end;
+    }
+    !(imprecise((hi - lo) / 2.0) || mean_ci95_half_width(&medians).is_some_and(imprecise))
+}
+
 /// Quantile `q` of sorted, non-empty data by linear interpolation between closest ranks
 /// (Hyndman & Fan type 7, the default of R and NumPy).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -193,6 +222,20 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precision_needs_six_samples_a_narrow_interval_and_agreeing_rounds() {
+        let tight = [100.0, 100.5, 99.5, 100.2, 99.8, 100.1, 99.9, 100.0];
+        assert!(!precise_enough(&tight[..5], &[5], 2.0), "no interval below 6 samples");
+        assert!(precise_enough(&tight, &[8], 2.0));
+        assert!(!precise_enough(&tight, &[8], 0.1), "a tighter target is not met");
+        let wide = [80.0, 120.0, 90.0, 110.0, 100.0, 70.0, 130.0, 100.0];
+        assert!(!precise_enough(&wide, &[8], 2.0));
+        // Each round agrees within itself, but the rounds disagree by 10%.
+        let rounds = [100.0, 100.1, 99.9, 100.0, 110.0, 110.1, 109.9, 110.0, 100.0, 100.1, 99.9, 100.0];
+        assert!(!precise_enough(&rounds, &[4, 8, 12], 5.0), "rounds that disagree");
+        assert!(precise_enough(&rounds[..4].repeat(3), &[4, 8, 12], 5.0), "rounds that agree");
+    }
 
     #[test]
     fn t_interval_of_the_mean() {

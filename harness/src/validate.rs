@@ -11,7 +11,9 @@ use wasmbench_data::ErrorKind;
 use wasmbench_runtimes::{run_once, BackendId, Limits, ModuleInfo, WasiInput};
 
 use crate::manifest::{Manifest, Workload, WorkloadModule};
-use crate::worker::{read_module, verify, Failure};
+use crate::failure::Failure;
+use crate::module_io::read_module;
+use crate::verify::verify;
 
 /// Import modules a workload may use.
 pub const ALLOWED_IMPORT_MODULES: &[&str] = &["wasi_snapshot_preview1", "bench"];

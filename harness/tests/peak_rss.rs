@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wasmbench::child::run_worker_under;
-use wasmbench::worker::{Request, Response, Task};
+use wasmbench::measure::client::run_worker_under;
+use wasmbench::protocol::{Request, Response, Task};
 
 #[test]
 fn a_large_parent_does_not_raise_a_workers_peak_rss() {
@@ -40,7 +40,7 @@ fn a_large_parent_does_not_raise_a_workers_peak_rss() {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_wasmbench"));
     let outcome = run_worker_under(&[], &exe, &request, Duration::from_secs(60));
     let own = match outcome.response.expect("worker answers") {
-        Response::Ok { peak_rss_bytes, .. } => peak_rss_bytes.expect("the worker reports its peak RSS"),
+        Response::Ok(measured) => measured.peak_rss_bytes.expect("the worker reports its peak RSS"),
         Response::Failed { kind, message } => panic!("{kind}: {message}"),
     };
     let wait4 = outcome.max_rss_bytes.expect("wait4 rusage");

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use wasmbench_data::{BackendKind, ErrorKind};
 
-use crate::child::run_process;
-use crate::worker::Failure;
+use crate::failure::{io_failure, Failure};
+use crate::process::run_process;
+use crate::verify::verify;
 
 /// The runner script for `node`: instantiate the module with `node:wasi` (preview1) and
 /// run `_start`, with the env and args it was given.
@@ -87,10 +88,7 @@ pub struct Sample {
 /// Where the node runner script lives for this run.
 pub fn write_node_runner(dir: &Path) -> Result<PathBuf, Failure> {
     let path = dir.join("node-wasi-runner.mjs");
-    std::fs::write(&path, NODE_RUNNER).map_err(|e| Failure {
-        kind: ErrorKind::Io,
-        message: format!("writing {}: {e}", path.display()),
-    })?;
+    std::fs::write(&path, NODE_RUNNER).map_err(|e| io_failure("writing", &path, e))?;
     Ok(path)
 }
 
@@ -143,7 +141,7 @@ pub fn sample(cli: ExternalCli, job: &Job<'_>, timeout: Duration) -> Result<Samp
         engine_heap_bytes: None,
         bench_region_ns: None,
     };
-    crate::worker::verify(&exec, job.expected_stdout, job.expected_exit)?;
+    verify(&exec, job.expected_stdout, job.expected_exit)?;
     Ok(Sample {
         wall_ns: p.wall_ns,
         max_rss_bytes: p.max_rss_bytes,

@@ -13,61 +13,13 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
-use wasmbench_data::ErrorKind;
-use wasmbench_runtimes::{BackendId, Limits, ModuleCode, WasiInput};
 
-use crate::worker::{verify, Failure};
-
-/// Most latency samples kept per level for the long-format summary (CIs, outliers); the
-/// percentiles come from the histogram of all requests.
-pub const MAX_KEPT_SAMPLES: usize = 2000;
-
-/// What one concurrency level measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Level {
-    pub concurrency: u32,
-    /// Verified requests completed.
-    pub requests: u64,
-    /// From the start barrier until the last worker thread finished.
-    pub elapsed_ns: u64,
-    /// Percentiles of all requests' latencies, from the merged histogram.
-    pub latency: Percentiles,
-    /// Latencies of at most [`MAX_KEPT_SAMPLES`] requests, evenly spaced in time order.
-    pub latency_samples: Vec<f64>,
-}
-
-impl Level {
-    pub fn rate(&self) -> f64 {
-        self.requests as f64 / (self.elapsed_ns.max(1) as f64 / 1e9)
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Percentiles {
-    pub min: f64,
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
-    pub mean: f64,
-    pub stddev: f64,
-}
-
-/// What every worker thread needs.
-pub struct Job<'a> {
-    pub backend: BackendId,
-    pub limits: &'a Limits,
-    pub wasm: &'a [u8],
-    pub artifact: Option<&'a std::path::Path>,
-    pub input: &'a WasiInput,
-    pub expected_stdout: &'a [u8],
-    pub expected_exit: i32,
-}
+use super::job::Job;
+use crate::failure::Failure;
+use crate::protocol::{Level, Percentiles, MAX_KEPT_SAMPLES};
 
 /// Measure each level in turn.
-pub fn measure(job: &Job<'_>, levels: &[u32], duration: Duration) -> Result<Vec<Level>, Failure> {
+pub fn measure(job: &Job, levels: &[u32], duration: Duration) -> Result<Vec<Level>, Failure> {
     levels
         .iter()
         .map(|&c| measure_level(job, c.max(1), duration))
@@ -80,7 +32,7 @@ struct ThreadResult {
     latencies: Vec<(u64, u64)>,
 }
 
-fn measure_level(job: &Job<'_>, concurrency: u32, duration: Duration) -> Result<Level, Failure> {
+fn measure_level(job: &Job, concurrency: u32, duration: Duration) -> Result<Level, Failure> {
     let barrier = Barrier::new(concurrency as usize);
     let results: Vec<Result<ThreadResult, Failure>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..concurrency)
@@ -89,12 +41,8 @@ fn measure_level(job: &Job<'_>, concurrency: u32, duration: Duration) -> Result<
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Failure {
-                        kind: ErrorKind::Harness,
-                        message: "a throughput worker thread panicked".into(),
-                    })
-                })
+                h.join()
+                    .unwrap_or_else(|_| Err(Failure::harness("a throughput worker thread panicked")))
             })
             .collect()
     });
@@ -102,7 +50,7 @@ fn measure_level(job: &Job<'_>, concurrency: u32, duration: Duration) -> Result<
     let mut all = Vec::new();
     for r in results {
         let r = r?;
-        merged.add(&r.histogram).map_err(|e| harness(format!("merging histograms: {e}")))?;
+        merged.add(&r.histogram).map_err(|e| Failure::harness(format!("merging histograms: {e}")))?;
         all.extend(r.latencies);
     }
     // The threads leave the barrier together: the level lasted until the last request
@@ -130,40 +78,29 @@ fn measure_level(job: &Job<'_>, concurrency: u32, duration: Duration) -> Result<
     })
 }
 
-fn harness(message: String) -> Failure {
-    Failure {
-        kind: ErrorKind::Harness,
-        message,
-    }
-}
-
 /// Nanosecond latencies from 1 ns to 1 hour with 3 significant digits.
 fn new_histogram() -> Result<Histogram<u64>, Failure> {
     Histogram::new_with_bounds(1, 3_600_000_000_000, 3)
-        .map_err(|e| harness(format!("creating a histogram: {e}")))
+        .map_err(|e| Failure::harness(format!("creating a histogram: {e}")))
 }
 
-fn worker_thread(job: &Job<'_>, barrier: &Barrier, duration: Duration) -> Result<ThreadResult, Failure> {
+fn worker_thread(job: &Job, barrier: &Barrier, duration: Duration) -> Result<ThreadResult, Failure> {
     // Everything before the barrier is set-up, not measured; a failure here must still
     // reach the barrier, or the other threads would wait forever.
     let setup = (|| {
-        let backend = job.backend.create(job.limits)?;
-        let code = match job.artifact {
-            Some(path) => ModuleCode::Artifact(path),
-            None => ModuleCode::Wasm(job.wasm),
-        };
-        let module = backend.prepare(code)?;
+        let backend = job.backend.create(&job.limits)?;
+        let module = backend.prepare(job.code())?;
         Ok::<_, Failure>((backend, module))
     })();
     let run = |backend: &dyn wasmbench_runtimes::Backend,
                module: &dyn wasmbench_runtimes::PreparedModule|
      -> Result<(), Failure> {
         let instance = match backend.create_sandbox()? {
-            Some(sandbox) => module.instantiate_in(sandbox, job.input)?,
-            None => module.instantiate(job.input)?,
+            Some(sandbox) => module.instantiate_in(sandbox, &job.input)?,
+            None => module.instantiate(&job.input)?,
         };
         let exec = instance.execute()?;
-        verify(&exec, job.expected_stdout, job.expected_exit)
+        job.verify(&exec)
     };
     let warmed = setup.and_then(|(b, m)| run(b.as_ref(), m.as_ref()).map(|()| (b, m)));
     barrier.wait();

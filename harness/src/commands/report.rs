@@ -8,6 +8,8 @@ use clap::Args;
 use wasmbench_data::Results;
 use wasmbench_report::{write_report, LogScale, ReportOptions};
 
+use super::SUCCESS;
+
 #[derive(Args)]
 pub struct ReportArgs {
     /// A results.json written by `wasmbench run`
@@ -30,7 +32,7 @@ pub fn read_results(path: &Path) -> Result<Results> {
     Results::from_json(&text).map_err(|e| anyhow::anyhow!("{} cannot be reported: {e}", path.display()))
 }
 
-pub fn report_cmd(args: ReportArgs) -> Result<()> {
+pub fn execute(args: ReportArgs) -> Result<u8> {
     let results = read_results(&args.results)?;
     let dir = match args.output {
         Some(dir) => dir,
@@ -40,7 +42,7 @@ pub fn report_cmd(args: ReportArgs) -> Result<()> {
     let written = write_report(&results, &dir, options)
         .with_context(|| format!("writing the report of {} into {}", args.results.display(), dir.display()))?;
     eprintln!("wasmbench: wrote {} files into {} (open report.html)", written.len(), dir.display());
-    Ok(())
+    Ok(SUCCESS)
 }
 
 /// The report at the end of a run. Its results are already written: a failure here is

@@ -1,0 +1,301 @@
+//! `wasmbench run`: plan the cells, measure them (in worker processes, or end to end
+//! through the gateway with `--scenario http`), write results after every cell, then the
+//! summary and the report.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use wasmbench_data::{Environment, Results};
+use wasmbench_runtimes::Limits;
+
+use super::{load_manifest, FAILURE, SUCCESS};
+use crate::external_cli::ExternalCli;
+use crate::manifest::Manifest;
+use crate::measure::driver::Checkpoint;
+use crate::plan::{plan, CellPlan, Selection};
+use crate::presets::{positive_seconds, sampling, Choice};
+use crate::settings::{config, Measure, Settings};
+use crate::{environment, measure, scenario_http};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Order {
+    Shuffled,
+    Planned,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Backends to run, comma-separated [default: all compiled in]
+    #[arg(long, short, value_delimiter = ',')]
+    pub backend: Vec<String>,
+    /// Workloads to run, comma-separated [default: all in the manifest]
+    #[arg(long, short, value_delimiter = ',')]
+    pub workload: Vec<String>,
+    /// Source languages to run, comma-separated [default: all]
+    #[arg(long, value_delimiter = ',')]
+    pub language: Vec<String>,
+    /// Run a suite of the manifest ([suite.NAME]); without --workload, --language or
+    /// --all, the suite `default` is run when the manifest has one
+    #[arg(long, conflicts_with = "all")]
+    pub suite: Option<String>,
+    /// Every workload in every language (the whole matrix; long)
+    #[arg(long)]
+    pub all: bool,
+    /// Warm samples per cell (fresh instance each, one process)
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Cold samples per cell (fresh process and engine each)
+    #[arg(long)]
+    pub cold_samples: Option<usize>,
+    /// Warm-up executions discarded before the warm samples
+    #[arg(long)]
+    pub warmup: Option<usize>,
+    /// Fewest cold and warm samples per cell, even past --max-time
+    #[arg(long)]
+    pub min_samples: Option<usize>,
+    /// Time budget per cell for each of cold and warm sampling, in seconds: sampling
+    /// stops there once --min-samples are taken
+    #[arg(long)]
+    pub max_time: Option<f64>,
+    /// Few samples: a smoke run that still verifies every output
+    #[arg(long)]
+    pub quick: bool,
+    /// Rounds over the (re-shuffled) matrix that share each cell's cold and warm samples
+    /// and its time budget, each with fresh worker processes, so that one process or one
+    /// noisy minute cannot decide a median [default: 3]
+    #[arg(long)]
+    pub rounds: Option<usize>,
+    /// Precision target: after --rounds, cells whose warm execute median has a 95% CI
+    /// wider than ± this percent get further warm rounds (up to --max-rounds); 0 turns
+    /// them off [default: 2]
+    #[arg(long)]
+    pub precision: Option<f64>,
+    /// Most rounds a cell may get, the extra ones for --precision included [default: 12;
+    /// --quick 24]
+    #[arg(long)]
+    pub max_rounds: Option<usize>,
+    /// Throughput: worker-thread counts to measure each cell with, comma-separated
+    /// [default: 1,2,4; with --quick 1,2]; 0 turns throughput off
+    #[arg(long, value_delimiter = ',')]
+    pub concurrency: Vec<u32>,
+    /// Throughput: seconds measured per concurrency level [default: 1; --quick 0.3]
+    #[arg(long)]
+    pub throughput_time: Option<f64>,
+    /// Order to measure the cells in: `shuffled` (seeded, recorded in the results) spreads
+    /// drifts of the machine over all cells; `planned` runs them workload by workload
+    #[arg(long, value_enum, default_value_t = Order::Shuffled)]
+    pub order: Order,
+    /// Seed of the shuffled order [default: random, recorded in results.json]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Do not add reference rows from external CLIs (node-wasi, wasmtime-cli), which are
+    /// otherwise measured for every planned module when installed
+    #[arg(long)]
+    pub no_external: bool,
+    /// `time`: wall-clock phases; `instructions`: instruction counts of the execute phase
+    /// under valgrind's callgrind (deterministic, for CI gates; --cold-samples runs per
+    /// cell, default 1)
+    #[arg(long, value_enum, default_value_t = Measure::Time)]
+    pub measure: Measure,
+    /// Execution deadline per `_start` call, in seconds (a run that needs longer is
+    /// reported as a timeout, never as data)
+    #[arg(long, default_value_t = 30.0)]
+    pub deadline: f64,
+    /// Longest compiling (or loading) one module may take, in seconds: a module that
+    /// takes longer is reported as a timeout
+    #[arg(long, default_value_t = 60.0)]
+    pub compile_deadline: f64,
+    /// Largest linear memory an instance may have, in MiB
+    #[arg(long, default_value_t = 1024)]
+    pub max_memory_mib: u64,
+    /// Captured stdout/stderr cap per instance, in KiB
+    #[arg(long, default_value_t = 1024)]
+    pub max_output_kib: u64,
+    /// Output folder for results.csv and results.json
+    #[arg(long, short, default_value = "results/latest")]
+    pub output: PathBuf,
+    /// Workload manifest [default: workloads/manifest.toml]
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Run every .wasm/.wat module in this folder instead of a manifest's workloads; each
+    /// must print exactly the contents of `<name>.stdout` beside it
+    #[arg(long, conflicts_with_all = ["manifest", "suite", "all"])]
+    pub dir: Option<PathBuf>,
+    /// `http`: measure end to end through the gateway on loopback (first request, request
+    /// latency, sustainable rate) instead of in worker processes
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Write the end-of-run report without its PNG charts
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+impl RunArgs {
+    fn selection(&self) -> Selection {
+        Selection {
+            backends: self.backend.clone(),
+            workloads: self.workload.clone(),
+            languages: self.language.clone(),
+            suite: self.suite.clone(),
+            all: self.all,
+        }
+    }
+
+    fn choice(&self) -> Choice {
+        Choice {
+            measure: self.measure,
+            quick: self.quick,
+            cold_samples: self.cold_samples,
+            warm_samples: self.samples,
+            min_samples: self.min_samples,
+            warmup: self.warmup,
+            max_time: self.max_time,
+            rounds: self.rounds,
+            precision_pct: self.precision,
+            max_rounds: self.max_rounds,
+            concurrency: self.concurrency.clone(),
+            throughput_time: self.throughput_time,
+        }
+    }
+}
+
+pub fn execute(args: RunArgs) -> Result<u8> {
+    let manifest = match &args.dir {
+        Some(dir) => Manifest::from_dir(dir)?,
+        None => load_manifest(args.manifest.as_deref())?,
+    };
+    let plan = plan(&args.selection(), &manifest)?;
+    let settings = settings(&args)?;
+    let env = environment::collect(manifest.path.parent().unwrap_or(Path::new(".")));
+    let exporters = wasmbench_report::default_exporters();
+    let out = args.output.clone();
+    let mut write = |results: &Results| {
+        wasmbench_report::write_all(results, &out, &exporters)
+            .map(drop)
+            .with_context(|| format!("writing results to {}", out.display()))
+    };
+    if let Some(scenario) = &args.scenario {
+        if scenario != "http" {
+            bail!("unknown scenario `{scenario}`; valid scenarios: http");
+        }
+        let results = http(plan, &settings, env, &mut write)?;
+        return Ok(finish(&results, &out, &scenario_http::table(&results), !args.no_charts));
+    }
+    announce(&plan, &settings, &out);
+    let results = measure::run(&plan, &settings, env, &mut write)?;
+    Ok(finish(&results, &out, &wasmbench_report::table::summary_table(&results), !args.no_charts))
+}
+
+/// The run's settings: the sample preset with the user's overrides, limits, and the rest.
+fn settings(args: &RunArgs) -> Result<Settings> {
+    let deadline = positive_seconds("--deadline", args.deadline)?;
+    let sampling = sampling(&args.choice())?;
+    if args.measure == Measure::Instructions {
+        let version = crate::callgrind::check_valgrind().map_err(anyhow::Error::msg)?;
+        eprintln!("wasmbench: counting instructions of the execute phase with {version}");
+    }
+    Ok(Settings {
+        sampling,
+        limits: Limits {
+            deadline,
+            max_memory_bytes: args.max_memory_mib.saturating_mul(1 << 20),
+            max_output_bytes: usize::try_from(args.max_output_kib.saturating_mul(1024))
+                .context("--max-output-kib is too large")?,
+        },
+        compile_deadline: positive_seconds("--compile-deadline", args.compile_deadline)?,
+        external: external_clis(args)?,
+        order_seed: match args.order {
+            Order::Planned => None,
+            Order::Shuffled => Some(args.seed.unwrap_or_else(rand::random)),
+        },
+        worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
+        measure: args.measure,
+    })
+}
+
+/// One line on what the run will do.
+fn announce(plan: &[CellPlan], settings: &Settings, out: &Path) {
+    let rounds = settings.sampling.rounds;
+    let extra = if rounds.precision_pct > 0.0 && rounds.max > rounds.fixed {
+        format!(", up to {} for a warm median less precise than ±{}%", rounds.max, rounds.precision_pct)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "wasmbench: {} cells ({} cold + {} warm samples each, over {} round{}{extra}) → {}",
+        plan.len(),
+        settings.sampling.cold_samples,
+        settings.sampling.warm_samples,
+        rounds.fixed,
+        if rounds.fixed == 1 { "" } else { "s" },
+        out.display()
+    );
+}
+
+/// `--scenario http`: the WebAssembly cells through the gateway, in plan order.
+fn http(plan: Vec<CellPlan>, settings: &Settings, env: Environment, write: &mut Checkpoint<'_>) -> Result<Results> {
+    let http = scenario_http::HttpSettings {
+        cold_samples: settings.sampling.cold_samples,
+        warm_samples: settings.sampling.warm_samples,
+        warmup: settings.sampling.warmup,
+        step: settings.sampling.max_time,
+        limits: settings.limits.clone(),
+        max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        worker_exe: settings.worker_exe.clone(),
+    };
+    let plan: Vec<CellPlan> = plan.into_iter().filter(|c| !c.backend.runs_javascript()).collect();
+    let mut config = config(&plan, settings);
+    // The http scenario measures in plan order, in one round.
+    config.order_seed = None;
+    config.rounds = 1;
+    config.max_rounds = 1;
+    scenario_http::run(&plan, &http, config, env, write)
+}
+
+/// Print the summary table and warnings of a finished run; exit 1 when some cells failed.
+fn finish(results: &Results, out: &Path, table: &str, charts: bool) -> u8 {
+    print!("{table}");
+    let noisy = wasmbench_report::table::noise_warnings(results);
+    if !noisy.is_empty() {
+        eprintln!("wasmbench: {} noisy measurements (coefficient of variation > 10%):", noisy.len());
+        for line in noisy.iter().take(12) {
+            eprintln!("  {line}");
+        }
+        if noisy.len() > 12 {
+            eprintln!("  … and {} more (see cv in results.csv)", noisy.len() - 12);
+        }
+    }
+    super::report::after_run(results, out, charts);
+    let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
+    eprintln!(
+        "wasmbench: wrote {} and {}",
+        out.join("results.csv").display(),
+        out.join("results.json").display()
+    );
+    if failed > 0 {
+        eprintln!("wasmbench: {failed} of {} cells failed (see the status column)", results.cells.len());
+        return FAILURE;
+    }
+    SUCCESS
+}
+
+/// The external CLIs to add reference rows from: those named with --backend (which must
+/// be installed), else every installed one unless --no-external.
+fn external_clis(args: &RunArgs) -> Result<Vec<(ExternalCli, String)>> {
+    let named: Vec<ExternalCli> = args.backend.iter().filter_map(|n| ExternalCli::parse(n)).collect();
+    if !named.is_empty() {
+        return named
+            .into_iter()
+            .map(|cli| match cli.detect() {
+                Some(version) => Ok((cli, version)),
+                None => bail!("backend `{}`: its command-line tool is not on PATH (or is too old)", cli.name()),
+            })
+            .collect();
+    }
+    if args.no_external || !args.backend.is_empty() || args.measure == Measure::Instructions {
+        return Ok(Vec::new());
+    }
+    Ok(ExternalCli::ALL.iter().filter_map(|&cli| cli.detect().map(|v| (cli, v))).collect())
+}
+

@@ -1,0 +1,230 @@
+//! Planning: which (backend, workload, language) cells a run measures, from the user's
+//! choice of backends, workloads, languages and suite.
+
+use anyhow::{bail, Context, Result};
+use wasmbench_data::CellId;
+use wasmbench_runtimes::BackendId;
+
+use crate::external_cli::ExternalCli;
+use crate::manifest::{Manifest, Suite, Workload, WorkloadModule};
+
+/// One cell to measure.
+#[derive(Debug, Clone)]
+pub struct CellPlan {
+    pub backend: BackendId,
+    pub workload: Workload,
+    pub module: WorkloadModule,
+}
+
+impl CellPlan {
+    pub fn id(&self) -> CellId {
+        CellId {
+            backend: self.backend.name().to_string(),
+            workload: self.workload.name.clone(),
+            language: self.module.language.clone(),
+        }
+    }
+}
+
+/// What the user chose (empty lists: no choice).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Backend names; names of external CLIs are skipped here (they add rows of their own).
+    pub backends: Vec<String>,
+    pub workloads: Vec<String>,
+    pub languages: Vec<String>,
+    pub suite: Option<String>,
+    /// Every workload in every language, ignoring the default suite.
+    pub all: bool,
+}
+
+/// The cells to measure: chosen backends × chosen workloads × chosen languages, in
+/// workload-major order. JavaScript versions run on JavaScript backends only, modules on
+/// the others.
+pub fn plan(selection: &Selection, manifest: &Manifest) -> Result<Vec<CellPlan>> {
+    let backends = backends(&selection.backends)?;
+    let suite = suite(selection, manifest)?;
+    let languages = match (&selection.languages, suite) {
+        (l, _) if !l.is_empty() => l.clone(),
+        (_, Some(s)) => s.languages.clone(),
+        _ => Vec::new(),
+    };
+    let mut plan = Vec::new();
+    for w in workloads(selection, suite, manifest)? {
+        for m in w.modules.iter().filter(|m| languages.is_empty() || languages.contains(&m.language)) {
+            for &backend in backends.iter().filter(|b| b.runs_javascript() == (m.language == "js")) {
+                plan.push(CellPlan {
+                    backend,
+                    workload: w.clone(),
+                    module: m.clone(),
+                });
+            }
+        }
+    }
+    if plan.is_empty() {
+        bail!("no cell matches the chosen workloads and languages");
+    }
+    Ok(plan)
+}
+
+/// The chosen backends (every available one when none is named), each once.
+fn backends(names: &[String]) -> Result<Vec<BackendId>> {
+    if names.is_empty() {
+        let all = BackendId::available();
+        if all.is_empty() {
+            bail!("this binary has no backend compiled in");
+        }
+        return Ok(all);
+    }
+    let mut chosen = Vec::new();
+    for name in names.iter().filter(|n| ExternalCli::parse(n).is_none()) {
+        let id: BackendId = name.parse()?;
+        if let Some(reason) = id.unavailable_reason() {
+            bail!("backend `{id}` cannot run: {reason}");
+        }
+        if !chosen.contains(&id) {
+            chosen.push(id);
+        }
+    }
+    if chosen.is_empty() {
+        bail!(
+            "--backend names only external CLIs; they run the modules of the other backends' \
+             cells, so name at least one wasmbench backend too"
+        );
+    }
+    Ok(chosen)
+}
+
+/// The suite to run: the named one, or `default` when nothing narrower was chosen.
+fn suite<'m>(selection: &Selection, manifest: &'m Manifest) -> Result<Option<&'m Suite>> {
+    Ok(match (&selection.suite, selection.all) {
+        (Some(name), _) => Some(manifest.suite(name)?),
+        (None, false) if selection.workloads.is_empty() && selection.languages.is_empty() => {
+            manifest.suites.get("default")
+        }
+        _ => None,
+    })
+}
+
+/// The chosen workloads, in the order chosen (every workload when none is).
+fn workloads<'m>(selection: &Selection, suite: Option<&Suite>, manifest: &'m Manifest) -> Result<Vec<&'m Workload>> {
+    let names = match (&selection.workloads, suite) {
+        (w, _) if !w.is_empty() => w.clone(),
+        (_, Some(s)) => s.workloads.clone(),
+        _ => Vec::new(),
+    };
+    if names.is_empty() {
+        return Ok(manifest.workloads.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            manifest.workload(name).with_context(|| {
+                format!("unknown workload `{name}` in {}; known: {}", manifest.path.display(), manifest.names())
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    const MANIFEST: &str = r#"
+schema = 1
+[suite.default]
+workloads = ["fib"]
+languages = ["c"]
+
+[[workload]]
+name = "hello"
+expected_stdout = "hello.out"
+[[workload.module]]
+language = "c"
+wasm = "hello.c.wasm"
+toolchain = "t"
+[[workload.module]]
+language = "js"
+wasm = "hello.js"
+toolchain = "t"
+
+[[workload]]
+name = "fib"
+expected_stdout = "fib.out"
+[[workload.module]]
+language = "c"
+wasm = "fib.c.wasm"
+toolchain = "t"
+[[workload.module]]
+language = "rust"
+wasm = "fib.rust.wasm"
+toolchain = "t"
+"#;
+
+    fn manifest() -> Manifest {
+        Manifest::parse(MANIFEST, Path::new("/w/manifest.toml")).expect("manifest")
+    }
+
+    fn select(backends: &[&str], workloads: &[&str], languages: &[&str]) -> Selection {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Selection {
+            backends: strings(backends),
+            workloads: strings(workloads),
+            languages: strings(languages),
+            ..Selection::default()
+        }
+    }
+
+    fn ids(plan: &[CellPlan]) -> Vec<String> {
+        plan.iter().map(|c| format!("{}/{}/{}", c.backend, c.workload.name, c.module.language)).collect()
+    }
+
+    fn wasm_backend() -> BackendId {
+        *BackendId::available().iter().find(|b| !b.runs_javascript()).expect("a wasm backend")
+    }
+
+    #[test]
+    fn without_a_choice_the_default_suite_runs() {
+        let b = wasm_backend();
+        let plan = plan(&select(&[b.name()], &[], &[]), &manifest()).expect("plan");
+        assert_eq!(ids(&plan), [format!("{b}/fib/c")]);
+    }
+
+    #[test]
+    fn all_ignores_the_default_suite_and_keeps_workload_order() {
+        let b = wasm_backend();
+        let selection = Selection { all: true, ..select(&[b.name()], &[], &[]) };
+        let plan = plan(&selection, &manifest()).expect("plan");
+        assert_eq!(ids(&plan), [format!("{b}/hello/c"), format!("{b}/fib/c"), format!("{b}/fib/rust")]);
+    }
+
+    #[test]
+    fn workloads_and_languages_narrow_the_matrix() {
+        let b = wasm_backend();
+        let plan = plan(&select(&[b.name(), b.name()], &["fib"], &["rust"]), &manifest()).expect("plan");
+        assert_eq!(ids(&plan), [format!("{b}/fib/rust")], "a backend named twice runs once");
+    }
+
+    #[test]
+    fn javascript_runs_on_javascript_backends_only() {
+        let b = wasm_backend();
+        let err = plan(&select(&[b.name()], &["hello"], &["js"]), &manifest()).expect_err("no js backend");
+        assert!(err.to_string().contains("no cell matches"), "{err}");
+    }
+
+    #[test]
+    fn bad_choices_are_named() {
+        let m = manifest();
+        let err = plan(&select(&[], &["nosuch"], &[]), &m).expect_err("unknown workload");
+        assert!(err.to_string().contains("unknown workload `nosuch`"), "{err}");
+        assert!(err.to_string().contains("known: ") && err.to_string().contains("fib"), "{err}");
+        let err = plan(&select(&["nosuch-backend"], &[], &[]), &m).expect_err("unknown backend");
+        assert!(err.to_string().contains("`nosuch-backend`"), "{err}");
+        let err = plan(&select(&["node-wasi"], &[], &[]), &m).expect_err("only an external CLI");
+        assert!(err.to_string().contains("only external CLIs"), "{err}");
+        let err = plan(&Selection { suite: Some("ci".into()), ..Selection::default() }, &m).expect_err("suite");
+        assert!(err.to_string().contains("ci"), "{err}");
+    }
+}

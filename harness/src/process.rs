@@ -1,0 +1,133 @@
+//! Running a child process — a worker or an external runtime's CLI — and measuring it
+//! from the outside (wall time from spawn to exit, peak RSS from `wait4`). A child that
+//! outlives its time budget is killed and reported as a timeout.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::failure::Failure;
+
+/// Bytes of a worker's stderr kept for error messages.
+const STDERR_KEEP: usize = 4096;
+
+struct Exit {
+    status: libc::c_int,
+    max_rss_kib: libc::c_long,
+    at: Instant,
+}
+
+/// Block until `pid` exits; reap it and return its status and resource usage.
+fn wait4(pid: libc::pid_t) -> std::io::Result<Exit> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `status` and `usage` are valid, writable locals for the whole call;
+        // `pid` is our own child, which no one else reaps.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            return Ok(Exit {
+                status,
+                max_rss_kib: usage.ru_maxrss,
+                at: Instant::now(),
+            });
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// What the parent saw of any child process.
+#[derive(Debug)]
+pub struct ProcessOutcome {
+    /// Raw wait status (see `libc::WIFEXITED` & co.).
+    pub status: libc::c_int,
+    pub stdout: Vec<u8>,
+    /// At most [`STDERR_KEEP`] bytes of it.
+    pub stderr: Vec<u8>,
+    /// Spawn to exit, in nanoseconds.
+    pub wall_ns: u64,
+    /// Peak resident set size of the child, in bytes (from `wait4`'s rusage).
+    pub max_rss_bytes: Option<u64>,
+    /// The child outlived its time budget and was killed.
+    pub timed_out: bool,
+}
+
+impl ProcessOutcome {
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).trim().to_string()
+    }
+
+    /// The exit code, or `None` if a signal ended the child.
+    pub fn exit_code(&self) -> Option<i32> {
+        libc::WIFEXITED(self.status).then(|| libc::WEXITSTATUS(self.status))
+    }
+}
+
+/// Spawn `command` with piped stdio, feed it `stdin`, collect its output, and kill it
+/// after `timeout`. Wall time runs from just before the spawn to the moment `wait4`
+/// returns. `what` names the child in error messages.
+pub fn run_process(
+    mut command: Command,
+    what: &str,
+    stdin: &[u8],
+    timeout: Duration,
+) -> Result<ProcessOutcome, Failure> {
+    let start = Instant::now();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::harness(format!("spawning {what}: {e}")))?;
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(wait4(pid));
+    });
+    let stdout = child.stdout.take().map(|mut out| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        })
+    });
+    let stderr = child.stderr.take().map(|err| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.take(STDERR_KEEP as u64).read_to_end(&mut buf);
+            buf
+        })
+    });
+    if let Some(mut pipe) = child.stdin.take() {
+        // A child that dies before reading its input shows up in its exit status.
+        let _ = pipe.write_all(stdin);
+    }
+
+    let (exit, timed_out) = match rx.recv_timeout(timeout) {
+        Ok(exit) => (exit, false),
+        Err(_) => {
+            // SAFETY: plain syscall; `pid` has not been reaped yet (the waiter has not
+            // returned), so it still names our child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+            (rx.recv().unwrap_or_else(|_| Err(std::io::Error::other("waiter vanished"))), true)
+        }
+    };
+    let stdout = stdout.and_then(|h| h.join().ok()).unwrap_or_default();
+    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    let exit = exit.map_err(|e| Failure::harness(format!("waiting for {what}: {e}")))?;
+    Ok(ProcessOutcome {
+        status: exit.status,
+        stdout,
+        stderr,
+        wall_ns: u64::try_from(exit.at.duration_since(start).as_nanos()).unwrap_or(u64::MAX),
+        max_rss_bytes: u64::try_from(exit.max_rss_kib).ok().map(|k| k * 1024),
+        timed_out,
+    })
+}
