@@ -26,6 +26,7 @@ mod registry;
 mod shared;
 #[cfg(test)]
 mod test_support;
+mod watchdog;
 
 pub use module_info::ModuleInfo;
 pub use registry::{BackendId, Family, UnknownBackend};

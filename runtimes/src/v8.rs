@@ -26,9 +26,10 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::ptr::NonNull;
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
+use crate::watchdog::{Armed, Watchdog};
 use crate::{
     Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, Sandbox, WasiInput,
@@ -389,7 +390,7 @@ impl Drop for Isolate {
     fn drop(&mut self) {
         // SAFETY: the isolate is alive and owned by self only; every instance in it was
         // freed before (V8Instance frees its instance before its isolate field drops) and
-        // the watchdog was disarmed (Deadline is finished/dropped before), so no other
+        // the watchdog was disarmed (the deadline guard is disarmed/dropped before), so no other
         // thread references it.
         unsafe { (self.api.isolate_free)(self.raw()) }
     }
@@ -412,138 +413,31 @@ impl Sandbox for V8Sandbox {
 struct IsolatePtr(NonNull<WbIsolate>);
 
 // SAFETY: the pointer is only used by the watchdog to call wb_isolate_terminate, which V8
-// allows from any thread, and only while the entry is armed (the owner disarms under the
-// same lock before it frees the isolate).
+// allows from any thread, and only while the deadline is armed (the owner disarms before it
+// frees the isolate, and disarming waits for a running action: see crate::watchdog).
 unsafe impl Send for IsolatePtr {}
 
-struct Armed {
-    ticket: u64,
-    at: Instant,
-    isolate: IsolatePtr,
-    fired: bool,
-}
-
-#[derive(Default)]
-struct WatchState {
-    next_ticket: u64,
-    armed: Vec<Armed>,
-}
-
-struct Watchdog {
-    state: Mutex<WatchState>,
-    wake: Condvar,
-    api: &'static Api,
-}
-
-fn watchdog(api: &'static Api) -> Option<&'static Watchdog> {
-    static WATCHDOG: OnceLock<Option<&'static Watchdog>> = OnceLock::new();
-    *WATCHDOG.get_or_init(|| {
-        let dog: &'static Watchdog = Box::leak(Box::new(Watchdog {
-            state: Mutex::new(WatchState::default()),
-            wake: Condvar::new(),
-            api,
-        }));
-        match std::thread::Builder::new()
-            .name("v8-watchdog".into())
-            .spawn(move || dog.run())
-        {
-            Ok(_) => Some(dog),
-            Err(e) => {
-                eprintln!(
-                    "wasmbench: could not start the V8 watchdog thread ({e}); deadlines disabled"
-                );
-                None
-            }
-        }
-    })
-}
-
-impl Watchdog {
-    fn run(&self) {
-        let mut state = lock(&self.state);
-        loop {
-            let now = Instant::now();
-            for entry in state.armed.iter_mut().filter(|e| !e.fired && e.at <= now) {
-                // SAFETY: armed entries refer to live isolates (see IsolatePtr);
-                // TerminateExecution is thread-safe.
-                unsafe { (self.api.isolate_terminate)(entry.isolate.0.as_ptr()) };
-                entry.fired = true;
-            }
-            let next = state.armed.iter().filter(|e| !e.fired).map(|e| e.at).min();
-            state = match next {
-                None => self.wake.wait(state).unwrap_or_else(|p| p.into_inner()),
-                Some(at) => {
-                    let wait = at.saturating_duration_since(Instant::now());
-                    self.wake
-                        .wait_timeout(state, wait)
-                        .map(|(guard, _)| guard)
-                        .unwrap_or_else(|p| p.into_inner().0)
-                }
-            };
-        }
-    }
-
-    fn arm(&'static self, isolate: &Isolate, deadline: Duration) -> Deadline {
-        let mut state = lock(&self.state);
-        state.next_ticket += 1;
-        let ticket = state.next_ticket;
-        let at = Instant::now()
-            .checked_add(deadline)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365));
-        state.armed.push(Armed {
-            ticket,
-            at,
-            isolate: IsolatePtr(isolate.ptr),
-            fired: false,
-        });
-        drop(state);
-        self.wake.notify_one();
-        Deadline {
-            dog: Some(self),
-            ticket,
-        }
-    }
-
-    fn disarm(&self, ticket: u64) -> bool {
-        let mut state = lock(&self.state);
-        match state.armed.iter().position(|e| e.ticket == ticket) {
-            Some(i) => state.armed.swap_remove(i).fired,
-            None => false,
-        }
+impl IsolatePtr {
+    fn terminate(self, api: &Api) {
+        // SAFETY: armed deadlines refer to live isolates (see above); TerminateExecution is
+        // thread-safe.
+        unsafe { (api.isolate_terminate)(self.0.as_ptr()) }
     }
 }
 
-/// An armed deadline; disarmed by [`Deadline::finish`] or on drop.
-struct Deadline {
-    dog: Option<&'static Watchdog>,
-    ticket: u64,
+/// The process's V8 watchdog, started on first use; `None` if its thread could not start.
+fn watchdog() -> Option<&'static Watchdog> {
+    static WATCHDOG: OnceLock<Option<Watchdog>> = OnceLock::new();
+    WATCHDOG.get_or_init(|| Watchdog::start("v8-watchdog")).as_ref()
 }
 
-impl Deadline {
-    fn start(api: &'static Api, isolate: &Isolate, deadline: Duration) -> Deadline {
-        match watchdog(api) {
-            Some(dog) => dog.arm(isolate, deadline),
-            None => Deadline {
-                dog: None,
-                ticket: 0,
-            },
-        }
-    }
-
-    /// Disarm; whether the deadline fired.
-    fn finish(mut self) -> bool {
-        match self.dog.take() {
-            Some(dog) => dog.disarm(self.ticket),
-            None => false,
-        }
-    }
-}
-
-impl Drop for Deadline {
-    fn drop(&mut self) {
-        if let Some(dog) = self.dog.take() {
-            dog.disarm(self.ticket);
-        }
+/// `TerminateExecution` on `isolate` once `deadline` has passed, until the returned guard
+/// is disarmed (which says whether it fired) or dropped.
+fn arm_deadline(api: &'static Api, isolate: &Isolate, deadline: Duration) -> Armed<'static> {
+    let target = IsolatePtr(isolate.ptr);
+    match watchdog() {
+        Some(dog) => dog.arm(deadline, move || target.terminate(api)),
+        None => Armed::none(),
     }
 }
 
@@ -782,7 +676,7 @@ impl V8Module {
         let mut out = std::ptr::null_mut();
         let mut msg = std::ptr::null_mut();
         // A Wasm start function or a script's top level may run forever too.
-        let deadline = Deadline::start(self.api, &isolate, self.limits.deadline);
+        let deadline = arm_deadline(self.api, &isolate, self.limits.deadline);
         // SAFETY: the isolate is alive and owned here; the module outlives the call;
         // `wb_input` and everything it points to (args, env, stdin) outlive the call and
         // the shim copies them; `out` receives an owned instance on success.
@@ -804,7 +698,7 @@ impl V8Module {
                 ),
             }
         };
-        let fired = deadline.finish();
+        let fired = deadline.disarm();
         let text = self.api.take_message(msg);
         match NonNull::new(out) {
             Some(instance) if status == WB_OK => Ok(Box::new(V8Instance {
@@ -885,7 +779,7 @@ impl Instance for V8Instance {
     fn execute(self: Box<Self>) -> Result<Execution> {
         let mut exit_code = 0i32;
         let mut msg = std::ptr::null_mut();
-        let deadline = Deadline::start(self.api, &self.isolate, self.deadline);
+        let deadline = arm_deadline(self.api, &self.isolate, self.deadline);
         // SAFETY: instance and isolate are alive and owned by self; the shim locks the
         // isolate; `exit_code` and `msg` are valid out-pointers.
         let status = unsafe {
@@ -896,7 +790,7 @@ impl Instance for V8Instance {
                 &mut msg,
             )
         };
-        let fired = deadline.finish();
+        let fired = deadline.disarm();
         let text = self.api.take_message(msg);
         if status != WB_OK {
             return Err(failure(
@@ -932,6 +826,7 @@ mod tests {
     use crate::test_support::wasm;
     use crate::run_once;
     use std::path::Path;
+    use std::time::Instant;
 
     /// The Wasm backend the Wasm tests of this process use. V8 flags are process-wide, so
     /// the test process itself runs v8-default (+ v8-js); v8-liftoff and v8-turbofan run

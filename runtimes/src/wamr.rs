@@ -22,7 +22,8 @@
 //! guest), and writing more than `cap` bytes is reported as `ResourceLimit`. The number of
 //! bytes written is the file offset (a guest that `fd_seek`s on its stdout could confuse it).
 //!
-//! Deadline: a watchdog thread per backend calls `wasm_runtime_terminate` at the deadline.
+//! Deadline: a watchdog thread per backend ([`crate::watchdog`]) calls
+//! `wasm_runtime_terminate` at the deadline.
 //! That only interrupts a running loop when WAMR is built with its thread manager
 //! (`WAMR_BUILD_THREAD_MGR`: the interpreter checks a terminate flag on every branch), which
 //! is why `thread-mgr` is enabled. Side effects of the thread manager: (1) WAMR installs a
@@ -61,11 +62,12 @@ use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::rc::Rc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use wamrx_sys as sys;
 
+use crate::watchdog::{Armed, Watchdog};
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, WasiInput,
@@ -104,7 +106,7 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
         ));
     }
     runtime(id)?;
-    let watchdog = Watchdog::start();
+    let watchdog = Watchdog::start("wamr-watchdog");
     let mut flags = vec![
         "fast-interpreter".to_string(),
         "software-bounds-checks".to_string(),
@@ -201,7 +203,7 @@ impl Drop for ThreadEnv {
 }
 
 // ---------------------------------------------------------------------------------------
-// Watchdog: terminates the running instance at the deadline
+// Deadline: the watchdog terminates the running instance
 // ---------------------------------------------------------------------------------------
 
 /// A module instance pointer handed to the watchdog thread.
@@ -210,117 +212,18 @@ struct InstancePtr(sys::wasm_module_inst_t);
 
 // SAFETY: the watchdog only passes the pointer to `wasm_runtime_terminate`, which WAMR
 // documents as callable from another thread while the instance runs; the pointer is only
-// reachable while the job is armed, and `Watchdog::disarm` (under the same mutex) runs
-// before the instance can be destroyed.
+// used while the deadline is armed, and disarming (which waits for a running action, see
+// crate::watchdog) happens before the instance can be destroyed.
 unsafe impl Send for InstancePtr {}
 
-struct Job {
-    instance: InstancePtr,
-    deadline: Instant,
-}
-
-#[derive(Default)]
-struct WatchState {
-    job: Option<Job>,
-    fired: bool,
-    stop: bool,
-}
-
-#[derive(Default)]
-struct WatchShared {
-    state: Mutex<WatchState>,
-    wake: Condvar,
-}
-
-impl WatchShared {
-    fn lock(&self) -> MutexGuard<'_, WatchState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// One watchdog thread per backend; stopped when the last module/instance/backend holding
-/// it is dropped.
-struct Watchdog {
-    shared: Arc<WatchShared>,
-}
-
-impl Watchdog {
-    fn start() -> Option<Watchdog> {
-        let shared = Arc::new(WatchShared::default());
-        let thread_shared = Arc::clone(&shared);
-        match std::thread::Builder::new()
-            .name("wamr-watchdog".into())
-            .spawn(move || watch(&thread_shared))
-        {
-            Ok(_) => Some(Watchdog { shared }),
-            Err(e) => {
-                eprintln!(
-                    "wasmbench: could not start the WAMR watchdog thread ({e}); deadlines disabled"
-                );
-                None
-            }
-        }
-    }
-
-    /// Terminate `instance` if it still runs at `deadline`.
-    fn arm(&self, instance: sys::wasm_module_inst_t, deadline: Instant) {
-        let mut state = self.shared.lock();
-        state.job = Some(Job {
-            instance: InstancePtr(instance),
-            deadline,
-        });
-        state.fired = false;
-        drop(state);
-        self.shared.wake.notify_one();
-    }
-
-    /// Forget the armed instance; whether the watchdog terminated it.
-    fn disarm(&self) -> bool {
-        let mut state = self.shared.lock();
-        state.job = None;
-        std::mem::take(&mut state.fired)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.shared.lock().stop = true;
-        self.shared.wake.notify_one();
-    }
-}
-
-fn watch(shared: &WatchShared) {
-    let mut state = shared.lock();
-    loop {
-        if state.stop {
-            return;
-        }
-        let now = Instant::now();
-        match state.job.as_ref().map(|j| (j.instance, j.deadline)) {
-            None => {
-                state = shared
-                    .wake
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            Some((instance, deadline)) if now >= deadline => {
-                // SAFETY: the job is armed, so `instance` is alive and executing (or about
-                // to return); `disarm` needs this mutex, so the instance cannot be destroyed
-                // before `wasm_runtime_terminate` returns. WAMR allows terminating an
-                // instance from another thread; no WAMR thread environment is needed for
-                // it in this build (it only sets flags and may signal the executing thread).
-                unsafe { sys::wasm_runtime_terminate(instance.0) };
-                state.job = None;
-                state.fired = true;
-            }
-            Some((_, deadline)) => {
-                state = shared
-                    .wake
-                    .wait_timeout(state, deadline - now)
-                    .map(|(guard, _)| guard)
-                    .unwrap_or_else(|e| e.into_inner().0);
-            }
-        }
+impl InstancePtr {
+    fn terminate(self) {
+        // SAFETY: the deadline is armed, so the instance is alive and executing (or about
+        // to return); disarming waits for this call, so the instance cannot be destroyed
+        // before `wasm_runtime_terminate` returns. WAMR allows terminating an instance from
+        // another thread; no WAMR thread environment is needed for it in this build (it
+        // only sets flags and may signal the executing thread).
+        unsafe { sys::wasm_runtime_terminate(self.0) };
     }
 }
 
@@ -827,9 +730,11 @@ impl WamrInstance {
 impl Instance for WamrInstance {
     fn execute(self: Box<Self>) -> Result<Execution> {
         runtime(self.id)?;
-        if let Some(watchdog) = &self.watchdog {
-            watchdog.arm(self.instance.raw, Instant::now() + self.deadline);
-        }
+        let target = InstancePtr(self.instance.raw);
+        let deadline = match &self.watchdog {
+            Some(watchdog) => watchdog.arm(self.deadline, move || target.terminate()),
+            None => Armed::none(),
+        };
         BENCH.with(|b| *b.borrow_mut() = BenchClock::default());
         // SAFETY: `exec_env`, `instance` and `start` are live and belong together (`start`
         // was looked up in this instance, `exec_env` created on it); `_start` takes no
@@ -839,7 +744,7 @@ impl Instance for WamrInstance {
             sys::wasm_runtime_call_wasm(self.exec_env.raw, self.start, 0, std::ptr::null_mut())
         };
         let bench_region_ns = BENCH.with(|b| b.borrow().region_ns());
-        let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
+        let timed_out = deadline.disarm();
 
         // Output beyond the cap is the root cause of whatever happened next.
         let stdout = self.output("stdout", &self.stdout)?;
@@ -1002,6 +907,7 @@ mod tests {
     use super::*;
     use crate::test_support::{limits, wasm, HELLO};
     use crate::run_once;
+    use std::time::Instant;
 
     /// Writes env var 0 (as "K=V"), a newline, then stdin (one read of up to 1 KiB).
     const ECHO: &str = r#"

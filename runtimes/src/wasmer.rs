@@ -27,7 +27,7 @@
 //!   the running host function returns to wasm. Generated code is unchanged, so the
 //!   steady-state overhead is zero; each host→wasm call pays a registration in a global
 //!   map (well under a microsecond), and every host function return checks that map.
-//!   A watchdog thread (one per engine) calls `interrupt()` at the deadline and retries
+//!   A watchdog thread (one per engine, [`crate::watchdog`]) calls `interrupt()` at the deadline and retries
 //!   every [`INTERRUPT_RETRY`] until the call has returned, because wasmer documents
 //!   interrupts as best effort (one sent just before the thread enters wasm is lost).
 //!   Caveats: the feature is marked experimental; it installs a `SIGUSR1` handler for the
@@ -39,15 +39,15 @@
 //! instead of spinning until the deadline.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wasmer::sys::vm::{
     LinearMemory, MemoryError, Trap, TrapCode, VMMemory, VMMemoryDefinition, VMSharedMemory,
@@ -66,6 +66,7 @@ use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::virtual_fs::{FsError, Pipe, VirtualFile};
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError, WasiFunctionEnv, WasiVersion};
 
+use crate::watchdog::{Armed, Watchdog};
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, WasiInput,
@@ -136,7 +137,7 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
             limits: limits.clone(),
             wasi_runtime,
             catalogue,
-            watchdog: Watchdog::start(),
+            watchdog: Watchdog::start("wasmer-watchdog"),
             tokio,
         }),
         flags,
@@ -185,7 +186,8 @@ struct Shared {
     limits: Limits,
     wasi_runtime: Arc<PluggableRuntime>,
     catalogue: ImportCatalogue,
-    watchdog: Watchdog,
+    /// `None` if its thread could not be started: deadlines are then not enforced.
+    watchdog: Option<Watchdog>,
     /// Declared last: dropped after everything that may hold tokio handles.
     tokio: Arc<tokio::runtime::Runtime>,
 }
@@ -193,6 +195,18 @@ struct Shared {
 impl Shared {
     fn error(&self, kind: ErrorKind, message: impl Into<String>) -> RuntimeError {
         RuntimeError::new(self.id, kind, message)
+    }
+
+    /// Interrupt the store behind `interrupter` once the deadline has passed, and again
+    /// every [`INTERRUPT_RETRY`] until the returned guard is dropped: a single interrupt
+    /// may be lost.
+    fn watch(&self, interrupter: Interrupter) -> Armed<'_> {
+        match &self.watchdog {
+            Some(watchdog) => watchdog.arm_repeating(self.limits.deadline, INTERRUPT_RETRY, move || {
+                interrupter.interrupt()
+            }),
+            None => Armed::none(),
+        }
     }
 }
 
@@ -391,9 +405,7 @@ impl PreparedModule for WasmerModule {
         // A wasm `start` function runs inside `Instance::new`: keep it under the deadline.
         GROW_REFUSED.with(|refused| refused.set(None));
         let instance = {
-            let _watch = shared
-                .watchdog
-                .watch(shared.limits.deadline, interrupter.clone());
+            let _watch = shared.watch(interrupter.clone());
             wasmer::Instance::new(&mut store, &self.module, &imports)
         }
         .map_err(|e| classify_instantiation(shared, e, &stdout, &stderr))?;
@@ -433,9 +445,7 @@ impl Instance for WasmerInstance {
         let _enter = shared.tokio.enter();
         GROW_REFUSED.with(|refused| refused.set(None));
         let outcome = {
-            let _watch = shared
-                .watchdog
-                .watch(shared.limits.deadline, self.interrupter.clone());
+            let _watch = shared.watch(self.interrupter.clone());
             self.start.call(&mut self.store)
         };
         if let Some(err) = output_overflow(&shared, &self.stdout, &self.stderr) {
@@ -729,115 +739,6 @@ impl Tunables for CappedTunables {
     }
 }
 
-// --- deadline watchdog ----------------------------------------------------------------
-
-/// One thread per engine that interrupts executions whose deadline has passed.
-struct Watchdog {
-    state: Arc<WatchState>,
-}
-
-#[derive(Default)]
-struct WatchState {
-    jobs: Mutex<Jobs>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct Jobs {
-    next_id: u64,
-    running: BTreeMap<u64, (Instant, Interrupter)>,
-    stop: bool,
-    /// False if the thread could not be started: deadlines are then not enforced.
-    alive: bool,
-}
-
-fn lock(jobs: &Mutex<Jobs>) -> MutexGuard<'_, Jobs> {
-    // A panic while holding the lock leaves the map consistent: keep going.
-    jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Watchdog {
-    fn start() -> Watchdog {
-        let state = Arc::new(WatchState::default());
-        let thread_state = Arc::clone(&state);
-        let spawned = std::thread::Builder::new()
-            .name("wasmer-watchdog".into())
-            .spawn(move || watchdog_loop(&thread_state));
-        match spawned {
-            Ok(_) => lock(&state.jobs).alive = true,
-            Err(e) => eprintln!(
-                "wasmbench: could not start the wasmer watchdog thread ({e}); deadlines disabled"
-            ),
-        }
-        Watchdog { state }
-    }
-
-    /// Interrupt the store behind `interrupter` once `deadline` has passed, until the
-    /// returned guard is dropped.
-    fn watch(&self, deadline: Duration, interrupter: Interrupter) -> WatchGuard<'_> {
-        let at = Instant::now().checked_add(deadline);
-        let mut jobs = lock(&self.state.jobs);
-        let id = jobs.next_id;
-        jobs.next_id += 1;
-        if let Some(at) = at {
-            jobs.running.insert(id, (at, interrupter));
-        }
-        drop(jobs);
-        self.state.wake.notify_one();
-        WatchGuard { watchdog: self, id }
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        lock(&self.state.jobs).stop = true;
-        self.state.wake.notify_one();
-    }
-}
-
-struct WatchGuard<'a> {
-    watchdog: &'a Watchdog,
-    id: u64,
-}
-
-impl Drop for WatchGuard<'_> {
-    fn drop(&mut self) {
-        lock(&self.watchdog.state.jobs).running.remove(&self.id);
-    }
-}
-
-fn watchdog_loop(state: &WatchState) {
-    let mut jobs = lock(&state.jobs);
-    loop {
-        if jobs.stop {
-            return;
-        }
-        let now = Instant::now();
-        let mut next: Option<Instant> = None;
-        for (deadline, interrupter) in jobs.running.values() {
-            let wake_at = if *deadline <= now {
-                // Repeated until the guard is dropped: a single interrupt may be lost.
-                interrupter.interrupt();
-                now + INTERRUPT_RETRY
-            } else {
-                *deadline
-            };
-            next = Some(next.map_or(wake_at, |n| n.min(wake_at)));
-        }
-        jobs = match next {
-            None => state.wake.wait(jobs).unwrap_or_else(|p| p.into_inner()),
-            Some(at) => {
-                let timeout = at.saturating_duration_since(Instant::now());
-                state
-                    .wake
-                    .wait_timeout(jobs, timeout)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0
-            }
-        };
-    }
-}
-
 // --- captured stdout / stderr -----------------------------------------------------------
 
 /// An in-memory stdout/stderr for wasmer-wasix that keeps at most `cap` bytes. Writing
@@ -985,6 +886,7 @@ impl VirtualFile for CappedOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
     use crate::run_once;
     use crate::test_support::{limits, wasm, HELLO};
 

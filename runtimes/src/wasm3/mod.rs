@@ -46,11 +46,12 @@ use std::ffi::{c_char, c_void, CStr};
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use wasm3::wasm3_sys as ffi;
 
+use crate::watchdog::{self, Watchdog};
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, WasiInput,
@@ -93,7 +94,7 @@ pub(crate) fn create(id: BackendId, limits: &Limits) -> Result<Box<dyn Backend>>
             "wasm3: allocating the environment failed",
         )
     })?;
-    let watchdog = Watchdog::start();
+    let watchdog = Watchdog::start("wasm3-watchdog");
     let mut flags = vec![
         "lazy-compilation".to_string(),
         "reparse-per-instance".to_string(),
@@ -633,9 +634,12 @@ struct CallGuard {
 
 impl CallGuard {
     fn arm(&self, deadline: Instant) -> Armed<'_> {
-        let flag = match &self.watchdog {
-            Some(w) => w.arm(deadline),
-            None => Arc::new(AtomicBool::new(false)),
+        // Raised by the watchdog at the deadline; read by `m3_Yield`.
+        let flag = Arc::new(AtomicBool::new(false));
+        let raise = Arc::clone(&flag);
+        let watch = match &self.watchdog {
+            Some(w) => w.arm_at(deadline, move || raise.store(true, Ordering::Relaxed)),
+            None => watchdog::Armed::none(),
         };
         let previous = INTERRUPT.with(|cell| {
             cell.replace(Interrupt {
@@ -644,7 +648,7 @@ impl CallGuard {
             })
         });
         Armed {
-            guard: self,
+            _watch: watch,
             _flag: flag,
             previous,
         }
@@ -652,7 +656,8 @@ impl CallGuard {
 }
 
 struct Armed<'a> {
-    guard: &'a CallGuard,
+    /// Disarmed when dropped, after `drop` below restored the previous interrupt.
+    _watch: watchdog::Armed<'a>,
     _flag: Arc<AtomicBool>,
     previous: Interrupt,
 }
@@ -661,99 +666,6 @@ impl Drop for Armed<'_> {
     fn drop(&mut self) {
         let previous = self.previous;
         let _ = INTERRUPT.try_with(|cell| cell.set(previous));
-        if let Some(w) = &self.guard.watchdog {
-            w.disarm();
-        }
-    }
-}
-
-/// A thread that raises the flag of the armed execution when its deadline passes.
-struct Watchdog {
-    shared: Arc<WatchShared>,
-}
-
-struct WatchShared {
-    state: Mutex<WatchState>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct WatchState {
-    armed: Option<(Instant, Arc<AtomicBool>)>,
-    stop: bool,
-}
-
-impl WatchShared {
-    fn lock(&self) -> MutexGuard<'_, WatchState> {
-        // The state stays consistent even if a holder panicked.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Watchdog {
-    /// Start the watchdog thread; `None` (deadlines disabled) if it cannot be spawned.
-    fn start() -> Option<Watchdog> {
-        let shared = Arc::new(WatchShared {
-            state: Mutex::new(WatchState::default()),
-            wake: Condvar::new(),
-        });
-        let worker = Arc::clone(&shared);
-        match std::thread::Builder::new()
-            .name("wasm3-watchdog".into())
-            .spawn(move || watch(&worker))
-        {
-            Ok(_) => Some(Watchdog { shared }),
-            Err(e) => {
-                eprintln!("wasmbench: could not start the wasm3 watchdog thread ({e}); deadlines disabled");
-                None
-            }
-        }
-    }
-
-    fn arm(&self, deadline: Instant) -> Arc<AtomicBool> {
-        let flag = Arc::new(AtomicBool::new(false));
-        self.shared.lock().armed = Some((deadline, Arc::clone(&flag)));
-        self.shared.wake.notify_one();
-        flag
-    }
-
-    fn disarm(&self) {
-        self.shared.lock().armed = None;
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.shared.lock().stop = true;
-        self.shared.wake.notify_one();
-    }
-}
-
-fn watch(shared: &WatchShared) {
-    let mut state = shared.lock();
-    loop {
-        if state.stop {
-            return;
-        }
-        let due = state.armed.as_ref().map(|(when, _)| *when);
-        state = match due {
-            None => shared.wake.wait(state).unwrap_or_else(|e| e.into_inner()),
-            Some(when) => {
-                let now = Instant::now();
-                if now >= when {
-                    if let Some((_, flag)) = state.armed.take() {
-                        flag.store(true, Ordering::Relaxed);
-                    }
-                    state
-                } else {
-                    shared
-                        .wake
-                        .wait_timeout(state, when - now)
-                        .map(|(s, _)| s)
-                        .unwrap_or_else(|e| e.into_inner().0)
-                }
-            }
-        };
     }
 }
 
