@@ -17,7 +17,6 @@ use std::time::Duration;
 
 pub use wasmbench_data::{BackendKind, ErrorKind};
 
-#[cfg(feature = "wasmi")]
 mod capture;
 pub mod module_info;
 // Declares the module of every runtime family (src/<family>.rs or src/<family>/), each

@@ -67,6 +67,7 @@ use std::time::Duration;
 
 use wamrx_sys as sys;
 
+use crate::capture::within_cap;
 use crate::watchdog::{Armed, Watchdog};
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
@@ -712,11 +713,13 @@ impl WamrInstance {
             |e: std::io::Error| self.error(ErrorKind::Io, format!("execute: reading {name}: {e}"));
         // The guest writes through its own fd at the shared file offset.
         let written = (&*file).stream_position().map_err(io)?;
-        let cap = u64::try_from(self.max_output_bytes).unwrap_or(u64::MAX);
-        if written > cap {
+        if !within_cap(written, self.max_output_bytes) {
             return Err(self.error(
                 ErrorKind::ResourceLimit,
-                format!("execute: {name}: the guest wrote more than the output cap of {cap} bytes"),
+                format!(
+                    "execute: {name}: the guest wrote more than the output cap of {} bytes",
+                    self.max_output_bytes
+                ),
             ));
         }
         let len =

@@ -34,18 +34,17 @@
 //!   whole process; a guest blocked inside one long host call (e.g. a long
 //!   `poll_oneoff` sleep) is only stopped when that call returns.
 //!
-//! The same interrupter stops a guest that floods stdout/stderr: the capped sink raises
-//! it when the cap is exceeded, so the execution ends with `ResourceLimit` right away
+//! The same interrupter stops a guest that floods stdout/stderr: the capped sink
+//! ([`crate::capture`]) raises it when the cap is exceeded, so the execution ends with `ResourceLimit` right away
 //! instead of spinning until the deadline.
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -66,6 +65,7 @@ use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::virtual_fs::{FsError, Pipe, VirtualFile};
 use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError, WasiFunctionEnv, WasiVersion};
 
+use crate::capture::CappedOutput;
 use crate::watchdog::{Armed, Watchdog};
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
@@ -364,8 +364,11 @@ impl PreparedModule for WasmerModule {
         let interrupter = store.interrupter();
 
         let cap = shared.limits.max_output_bytes;
-        let stdout = CappedOutput::new(cap, interrupter.clone());
-        let stderr = CappedOutput::new(cap, interrupter.clone());
+        let sink = || {
+            let interrupter = interrupter.clone();
+            CappedOutput::new(cap).on_overflow(move || interrupter.interrupt())
+        };
+        let (stdout, stderr) = (sink(), sink());
         // stdin: write everything into one end of a pipe and drop that end, so that the
         // guest reads the bytes and then end-of-file.
         let (mut feeder, guest_stdin) = Pipe::channel();
@@ -741,68 +744,9 @@ impl Tunables for CappedTunables {
 
 // --- captured stdout / stderr -----------------------------------------------------------
 
-/// An in-memory stdout/stderr for wasmer-wasix that keeps at most `cap` bytes. Writing
-/// past the cap fails the write, marks the sink as overflowed and interrupts the store,
-/// so the guest traps as soon as `fd_write` returns.
-#[derive(Clone)]
-struct CappedOutput {
-    data: Arc<Mutex<Captured>>,
-    cap: usize,
-    interrupter: Interrupter,
-}
-
-#[derive(Default)]
-struct Captured {
-    bytes: Vec<u8>,
-    overflowed: bool,
-}
-
-impl CappedOutput {
-    fn new(cap: usize, interrupter: Interrupter) -> Self {
-        CappedOutput {
-            data: Arc::new(Mutex::new(Captured::default())),
-            cap,
-            interrupter,
-        }
-    }
-
-    fn captured(&self) -> MutexGuard<'_, Captured> {
-        self.data.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn overflowed(&self) -> bool {
-        self.captured().overflowed
-    }
-
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut self.captured().bytes)
-    }
-
-    fn append(&self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut captured = self.captured();
-        let room = self.cap.saturating_sub(captured.bytes.len());
-        if buf.len() <= room {
-            captured.bytes.extend_from_slice(buf);
-            return Ok(buf.len());
-        }
-        captured.bytes.extend_from_slice(&buf[..room]);
-        captured.overflowed = true;
-        drop(captured);
-        self.interrupter.interrupt();
-        Err(std::io::Error::other(format!(
-            "output cap of {} bytes exceeded",
-            self.cap
-        )))
-    }
-}
-
-impl fmt::Debug for CappedOutput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CappedOutput")
-            .field("cap", &self.cap)
-            .finish_non_exhaustive()
-    }
-}
+// stdout/stderr are `crate::capture::CappedOutput` sinks whose overflow action interrupts
+// the store, so the guest traps as soon as the refused `fd_write` returns; here they become
+// wasmer-wasix files.
 
 impl tokio::io::AsyncWrite for CappedOutput {
     fn poll_write(
@@ -857,7 +801,7 @@ impl VirtualFile for CappedOutput {
     }
 
     fn size(&self) -> u64 {
-        self.captured().bytes.len() as u64
+        self.len() as u64
     }
 
     fn set_len(&mut self, _new_size: u64) -> std::result::Result<(), FsError> {

@@ -51,6 +51,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use wasm3::wasm3_sys as ffi;
 
+use crate::capture::CapBuffer;
 use crate::watchdog::{self, Watchdog};
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
@@ -506,8 +507,8 @@ impl Instance for Wasm3Instance {
         let host = self.runtime.host_mut();
         Ok(Execution {
             exit_code,
-            stdout: std::mem::take(&mut host.stdout),
-            stderr: std::mem::take(&mut host.stderr),
+            stdout: host.stdout.take(),
+            stderr: host.stderr.take(),
             engine_heap_bytes: None,
             bench_region_ns: host.bench.region_ns(),
         })
@@ -696,9 +697,8 @@ struct HostState {
     env: Vec<Vec<u8>>,
     stdin: Vec<u8>,
     stdin_pos: usize,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    max_output: usize,
+    stdout: CapBuffer,
+    stderr: CapBuffer,
     /// Set by `proc_exit`.
     exit_code: Option<i32>,
     /// Set when the guest exceeded an output cap (the call then traps).
@@ -731,9 +731,8 @@ impl HostState {
             env,
             stdin: input.stdin.clone(),
             stdin_pos: 0,
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-            max_output,
+            stdout: CapBuffer::new(max_output),
+            stderr: CapBuffer::new(max_output),
             exit_code: None,
             limit_hit: None,
             clock_base: Instant::now(),
@@ -741,11 +740,6 @@ impl HostState {
             deadline: None,
             bench: BenchClock::default(),
         }
-    }
-
-    /// Bytes `stream` may still take under the output cap.
-    fn room(&self, stream: &[u8]) -> u64 {
-        self.max_output.saturating_sub(stream.len()) as u64
     }
 
     fn next_random(&mut self) -> u64 {
@@ -1148,20 +1142,24 @@ fn fd_write(h: &mut HostState, g: &mut Guest<'_>, a: [u64; 4]) -> Outcome {
     let Ok(total32) = u32::try_from(total) else {
         return Outcome::Errno(errno::INVAL);
     };
-    let max = h.max_output;
     let stream = if fd == 1 {
         &mut h.stdout
     } else {
         &mut h.stderr
     };
-    if (stream.len() as u64).saturating_add(total) > max as u64 {
+    // The whole write fits under the cap, or none of it is written.
+    if !stream.admit(total) {
+        let max = stream.cap();
         h.limit_hit = Some(format!("{name} exceeds the output cap of {max} bytes"));
         // SAFETY: reading the address of a static wasm3 error string.
         return Outcome::Trap(unsafe { ffi::m3Err_trapAbort });
     }
     for (ptr, len) in iovecs {
         match g.bytes(ptr, len) {
-            Ok(bytes) => stream.extend_from_slice(bytes),
+            Ok(bytes) => {
+                let pushed = stream.push(bytes);
+                debug_assert!(pushed, "admitted above");
+            }
             Err(e) => return Outcome::Errno(e),
         }
     }
@@ -1358,8 +1356,8 @@ fn poll_oneoff(h: &mut HostState, g: &mut Guest<'_>, a: [u64; 4]) -> Outcome {
                         let left = h.stdin.len().saturating_sub(h.stdin_pos) as u64;
                         (userdata, 0, tag, left, if left == 0 { HANGUP } else { 0 })
                     }
-                    (FD_WRITE, 1) => (userdata, 0, tag, h.room(&h.stdout), 0),
-                    (FD_WRITE, 2) => (userdata, 0, tag, h.room(&h.stderr), 0),
+                    (FD_WRITE, 1) => (userdata, 0, tag, h.stdout.room() as u64, 0),
+                    (FD_WRITE, 2) => (userdata, 0, tag, h.stderr.room() as u64, 0),
                     _ => (userdata, errno::BADF as u16, tag, 0, 0),
                 };
                 events.push(event);
