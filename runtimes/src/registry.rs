@@ -219,14 +219,18 @@ impl PartialEq<&str> for Family {
 }
 
 /// Declares [`BackendId`] with the facts of each row:
-/// `Variant => "name", Kind, Family, "one line about it";` where `Family + "feature"`
-/// names a cargo feature that this backend needs besides its family's.
+/// `Variant => "name", Kind, Family, "one line about it", lacks UNSUPPORTED_FEATURES;`
+/// where `Family + "feature"` names a cargo feature that this backend needs besides its
+/// family's, and the last item is the backend's [`BackendId::unsupported_features`].
 macro_rules! backends {
     (@feature $family:ident) => { Family::$family.feature() };
     (@feature $family:ident $feature:literal) => { $feature };
     (@enabled) => { true };
     (@enabled $feature:literal) => { cfg!(feature = $feature) };
-    ($( $variant:ident => $name:literal, $kind:ident, $family:ident $(+ $feature:literal)?, $about:literal; )*) => {
+    ($(
+        $variant:ident => $name:literal, $kind:ident, $family:ident $(+ $feature:literal)?,
+            $about:literal, lacks $unsupported:expr;
+    )*) => {
         /// A backend: a runtime family in one execution mode, named `family-mode`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum BackendId {
@@ -264,45 +268,77 @@ macro_rules! backends {
             pub fn about(self) -> &'static str {
                 match self { $(BackendId::$variant => $about,)* }
             }
+
+            /// WebAssembly features (named as in [`crate::module_info::FEATURES`]) this
+            /// backend is known not to run in the configuration wasmbench builds. A module
+            /// that needs one is reported as unsupported before the backend sees it.
+            pub fn unsupported_features(self) -> &'static [&'static str] {
+                match self { $(BackendId::$variant => $unsupported,)* }
+            }
         }
     };
 }
 
+// What each backend lacks (see `unsupported_features`).
+/// Exceptions are off by default in Wasmtime 48's configuration.
+const WASMTIME_LACKS: &[&str] = &["exceptions"];
+const WASMER_LACKS: &[&str] = &["exceptions", "memory64", "relaxed-simd"];
+const WASMER_SINGLEPASS_LACKS: &[&str] = &["exceptions", "memory64", "relaxed-simd", "simd"];
+/// wasmi is built without its `simd` feature.
+const WASMI_LACKS: &[&str] = &["simd", "relaxed-simd", "threads", "exceptions"];
+const WASM3_LACKS: &[&str] = &[
+    "reference-types", "simd", "relaxed-simd", "tail-call", "extended-const",
+    "multi-memory", "threads", "memory64", "exceptions",
+];
+/// wamrx-sys is built with bulk-memory and reference-types only.
+const WAMR_LACKS: &[&str] = &[
+    "simd", "relaxed-simd", "tail-call", "extended-const", "multi-memory", "threads",
+    "memory64", "exceptions",
+];
+/// V8 10.2 (Node 18) shipped neither of these.
+const V8_WASM_LACKS: &[&str] = &["tail-call", "memory64", "multi-memory", "relaxed-simd", "extended-const"];
+
 backends! {
     WasmtimeCranelift => "wasmtime-cranelift", Jit, Wasmtime,
-        "Wasmtime with the Cranelift optimising compiler";
+        "Wasmtime with the Cranelift optimising compiler", lacks WASMTIME_LACKS;
     WasmtimeWinch => "wasmtime-winch", Baseline, Wasmtime,
-        "Wasmtime with the Winch single-pass baseline compiler";
+        "Wasmtime with the Winch single-pass baseline compiler", lacks WASMTIME_LACKS;
     WasmtimePulley => "wasmtime-pulley", Interpreter, Wasmtime,
-        "Wasmtime compiling to Pulley bytecode, run by its portable interpreter";
+        "Wasmtime compiling to Pulley bytecode, run by its portable interpreter",
+        lacks WASMTIME_LACKS;
     WasmtimeAot => "wasmtime-aot", Aot, Wasmtime,
-        "Wasmtime loading a Cranelift artifact precompiled ahead of time";
+        "Wasmtime loading a Cranelift artifact precompiled ahead of time", lacks WASMTIME_LACKS;
     WasmtimePooling => "wasmtime-pooling", Jit, Wasmtime,
-        "Wasmtime/Cranelift with the pooling instance allocator and InstancePre";
+        "Wasmtime/Cranelift with the pooling instance allocator and InstancePre",
+        lacks WASMTIME_LACKS;
     WasmerCranelift => "wasmer-cranelift", Jit, Wasmer,
-        "Wasmer with the Cranelift optimising compiler";
+        "Wasmer with the Cranelift optimising compiler", lacks WASMER_LACKS;
     WasmerSinglepass => "wasmer-singlepass", Baseline, Wasmer,
-        "Wasmer with its single-pass baseline compiler";
+        "Wasmer with its single-pass baseline compiler", lacks WASMER_SINGLEPASS_LACKS;
     WasmerAot => "wasmer-aot", Aot, Wasmer,
-        "Wasmer (headless engine) loading a Cranelift artifact serialised ahead of time";
+        "Wasmer (headless engine) loading a Cranelift artifact serialised ahead of time",
+        lacks WASMER_LACKS;
     WasmerLlvm => "wasmer-llvm", Jit, Wasmer + "wasmer-llvm",
-        "Wasmer with the LLVM optimising compiler";
+        "Wasmer with the LLVM optimising compiler", lacks WASMER_LACKS;
     Wasmi => "wasmi", Interpreter, Wasmi,
-        "wasmi register-machine interpreter, whole module translated eagerly";
+        "wasmi register-machine interpreter, whole module translated eagerly", lacks WASMI_LACKS;
     WasmiLazy => "wasmi-lazy", Interpreter, Wasmi,
-        "wasmi with lazy translation: functions translated on first call";
+        "wasmi with lazy translation: functions translated on first call", lacks WASMI_LACKS;
     Wasm3 => "wasm3", Interpreter, Wasm3,
-        "wasm3 threaded-code interpreter (C)";
+        "wasm3 threaded-code interpreter (C)", lacks WASM3_LACKS;
     WamrInterp => "wamr-interp", Interpreter, Wamr,
-        "WebAssembly Micro Runtime fast interpreter (C)";
+        "WebAssembly Micro Runtime fast interpreter (C)", lacks WAMR_LACKS;
     V8Liftoff => "v8-liftoff", Baseline, V8,
-        "V8 isolate (libnode), Wasm compiled by the Liftoff baseline compiler only";
+        "V8 isolate (libnode), Wasm compiled by the Liftoff baseline compiler only",
+        lacks V8_WASM_LACKS;
     V8Turbofan => "v8-turbofan", Jit, V8,
-        "V8 isolate (libnode), Wasm compiled by the TurboFan optimising compiler only";
+        "V8 isolate (libnode), Wasm compiled by the TurboFan optimising compiler only",
+        lacks V8_WASM_LACKS;
     V8Default => "v8-default", Jit, V8,
-        "V8 isolate (libnode), Wasm with V8's default tiering (Liftoff, then TurboFan)";
+        "V8 isolate (libnode), Wasm with V8's default tiering (Liftoff, then TurboFan)",
+        lacks V8_WASM_LACKS;
     V8Js => "v8-js", Isolate, V8,
-        "V8 isolate (libnode) running the workload's plain JavaScript version";
+        "V8 isolate (libnode) running the workload's plain JavaScript version", lacks &[];
 }
 
 impl BackendId {
@@ -352,37 +388,6 @@ impl BackendId {
     /// Whether this backend runs a workload's JavaScript version instead of its modules.
     pub fn runs_javascript(self) -> bool {
         self == BackendId::V8Js
-    }
-
-    /// WebAssembly features (named as in [`crate::module_info::FEATURES`]) this backend is
-    /// known not to run in the configuration wasmbench builds. A module that needs one is
-    /// reported as unsupported before the backend sees it.
-    pub fn unsupported_features(self) -> &'static [&'static str] {
-        use BackendId::*;
-        match self {
-            // Exceptions are off by default in Wasmtime 48's configuration.
-            WasmtimeCranelift | WasmtimeWinch | WasmtimePulley | WasmtimeAot | WasmtimePooling => {
-                &["exceptions"]
-            }
-            WasmerCranelift | WasmerAot | WasmerLlvm => &["exceptions", "memory64", "relaxed-simd"],
-            WasmerSinglepass => &["exceptions", "memory64", "relaxed-simd", "simd"],
-            // wasmi is built without its `simd` feature.
-            Wasmi | WasmiLazy => &["simd", "relaxed-simd", "threads", "exceptions"],
-            Wasm3 => &[
-                "reference-types", "simd", "relaxed-simd", "tail-call", "extended-const",
-                "multi-memory", "threads", "memory64", "exceptions",
-            ],
-            // wamrx-sys is built with bulk-memory and reference-types only.
-            WamrInterp => &[
-                "simd", "relaxed-simd", "tail-call", "extended-const", "multi-memory", "threads",
-                "memory64", "exceptions",
-            ],
-            // V8 10.2 (Node 18) shipped neither of these.
-            V8Liftoff | V8Turbofan | V8Default => {
-                &["tail-call", "memory64", "multi-memory", "relaxed-simd", "extended-const"]
-            }
-            V8Js => &[],
-        }
     }
 
     /// Create this backend's engine with the given limits.
