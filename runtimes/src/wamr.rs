@@ -555,10 +555,45 @@ impl WamrModule {
 impl PreparedModule for WamrModule {
     fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
         runtime(self.id)?;
-        let stdin = self.stdin_file(&input.stdin)?;
-        let stdout = self.output_file(c"wasmbench-stdout")?;
-        let stderr = self.output_file(c"wasmbench-stderr")?;
+        let stdio = Stdio {
+            stdin: self.stdin_file(&input.stdin)?,
+            stdout: self.output_file(c"wasmbench-stdout")?,
+            stderr: self.output_file(c"wasmbench-stderr")?,
+        };
+        let instance = self.instantiate_raw(input, &stdio)?;
+        self.check_initial_memory(&instance)?;
+        // SAFETY: `instance.raw` is a live instance; `_start` is a NUL-terminated name.
+        let start = unsafe { sys::wasm_runtime_lookup_function(instance.raw, c"_start".as_ptr()) };
+        if start.is_null() {
+            return Err(self.error(ErrorKind::Invalid, "instantiate: no `_start` function"));
+        }
+        let exec_env = self.exec_env(&instance)?;
+        Ok(Box::new(WamrInstance {
+            exec_env,
+            instance,
+            _module: Rc::clone(&self.module),
+            id: self.id,
+            start,
+            stdout: stdio.stdout,
+            stderr: stdio.stderr,
+            _stdin: stdio.stdin,
+            max_output_bytes: self.limits.max_output_bytes,
+            deadline: self.limits.deadline,
+            watchdog: self.watchdog.clone(),
+        }))
+    }
+}
 
+/// The memfds an instance's WASI stdio refers to.
+struct Stdio {
+    stdin: File,
+    stdout: File,
+    stderr: File,
+}
+
+impl WamrModule {
+    /// `argv` (with `argv[0]`) and the environment as `K=V`, as C strings.
+    fn wasi_strings(&self, input: &WasiInput) -> Result<(Vec<CString>, Vec<CString>)> {
         let argv: Vec<CString> = std::iter::once(Ok(c"module.wasm".to_owned()))
             .chain(
                 input
@@ -572,6 +607,12 @@ impl PreparedModule for WamrModule {
             .iter()
             .map(|(k, v)| self.cstring("an environment variable", format!("{k}={v}")))
             .collect::<Result<_>>()?;
+        Ok((argv, env))
+    }
+
+    /// `wasm_runtime_instantiate_ex2` with this instance's argv, env, stdio and memory cap.
+    fn instantiate_raw(&self, input: &WasiInput, stdio: &Stdio) -> Result<InstanceHandle> {
+        let (argv, env) = self.wasi_strings(input)?;
         // WAMR copies argv and env during instantiation; it never writes through them.
         let mut argv_ptrs: Vec<*mut c_char> = argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
         let mut env_ptrs: Vec<*const c_char> = env.iter().map(|e| e.as_ptr()).collect();
@@ -615,9 +656,9 @@ impl PreparedModule for WamrModule {
             );
             sys::wasm_runtime_instantiation_args_set_wasi_stdio(
                 args.raw,
-                i64::from(stdin.as_raw_fd()),
-                i64::from(stdout.as_raw_fd()),
-                i64::from(stderr.as_raw_fd()),
+                i64::from(stdio.stdin.as_raw_fd()),
+                i64::from(stdio.stdout.as_raw_fd()),
+                i64::from(stdio.stderr.as_raw_fd()),
             );
             sys::wasm_runtime_instantiate_ex2(
                 self.module.raw,
@@ -630,8 +671,11 @@ impl PreparedModule for WamrModule {
         if raw.is_null() {
             return Err(classify_instantiate(self.id, &c_message(&error)));
         }
-        let instance = InstanceHandle { raw };
+        Ok(InstanceHandle { raw })
+    }
 
+    /// An initial memory above the cap (which WAMR would allow) is `ResourceLimit`.
+    fn check_initial_memory(&self, instance: &InstanceHandle) -> Result<()> {
         // SAFETY: `instance.raw` is a live instance; the memory handle (or null when the
         // module has no memory) is only used while it lives.
         let memory_bytes = unsafe {
@@ -652,12 +696,11 @@ impl PreparedModule for WamrModule {
                 ),
             ));
         }
+        Ok(())
+    }
 
-        // SAFETY: `instance.raw` is a live instance; `_start` is a NUL-terminated name.
-        let start = unsafe { sys::wasm_runtime_lookup_function(instance.raw, c"_start".as_ptr()) };
-        if start.is_null() {
-            return Err(self.error(ErrorKind::Invalid, "instantiate: no `_start` function"));
-        }
+    /// The execution environment `_start` runs in, with the guest's whole aux stack.
+    fn exec_env(&self, instance: &InstanceHandle) -> Result<ExecEnv> {
         // SAFETY: `instance.raw` is a live instance; the returned environment is owned by
         // `ExecEnv` and destroyed before the instance.
         let exec_env = unsafe { sys::wasm_runtime_create_exec_env(instance.raw, WASM_STACK_SIZE) };
@@ -669,20 +712,7 @@ impl PreparedModule for WamrModule {
         }
         let exec_env = ExecEnv { raw: exec_env };
         exec_env.restore_full_aux_stack();
-
-        Ok(Box::new(WamrInstance {
-            exec_env,
-            instance,
-            _module: Rc::clone(&self.module),
-            id: self.id,
-            start,
-            stdout,
-            stderr,
-            _stdin: stdin,
-            max_output_bytes: self.limits.max_output_bytes,
-            deadline: self.limits.deadline,
-            watchdog: self.watchdog.clone(),
-        }))
+        Ok(exec_env)
     }
 }
 

@@ -1313,16 +1313,36 @@ fn proc_raise(_h: &mut HostState, _g: &mut Guest<'_>, _a: [u64; 1]) -> Outcome {
 const SUBSCRIPTION_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
 
+/// `subscription.u.tag` / `event.type` values, and the flags used here.
+const CLOCK: u8 = 0;
+const FD_READ: u8 = 1;
+const FD_WRITE: u8 = 2;
+const HANGUP: u16 = 1;
+const ABSTIME: u16 = 1;
+
+/// An `event`: (userdata, error, type, nbytes, flags).
+type Event = (u64, u16, u8, u64, u16);
+
+/// Little-endian fields of a subscription; `at` is always inside the 48-byte record.
+fn le_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn le_u64(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
+}
+
 /// `poll_oneoff`: stdio is always ready (stdin: its remaining bytes, with the hang-up flag
 /// at end of input; stdout/stderr: room left under the cap). Without a ready fd, it
 /// sleeps until the earliest clock subscription; if the execution deadline comes first, it
 /// sleeps until the deadline and stops the execution ([`ErrorKind::Timeout`]).
 fn poll_oneoff(h: &mut HostState, g: &mut Guest<'_>, a: [u64; 4]) -> Outcome {
-    const CLOCK: u8 = 0;
-    const FD_READ: u8 = 1;
-    const FD_WRITE: u8 = 2;
-    const HANGUP: u16 = 1;
-    const ABSTIME: u16 = 1;
     let (subs_ptr, events_ptr, count, nevents_ptr) =
         (as_u32(a[0]), as_u32(a[1]), as_u32(a[2]), as_u32(a[3]));
     if count == 0 {
@@ -1336,81 +1356,13 @@ fn poll_oneoff(h: &mut HostState, g: &mut Guest<'_>, a: [u64; 4]) -> Outcome {
         Ok(bytes) => bytes.to_vec(),
         Err(e) => return Outcome::Errno(e),
     };
-    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
-    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
-    let u64_at = |b: &[u8], at: usize| {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(&b[at..at + 8]);
-        u64::from_le_bytes(x)
-    };
-    // (userdata, error, type, nbytes, flags)
-    let mut events: Vec<(u64, u16, u8, u64, u16)> = Vec::new();
-    for sub in subs.chunks_exact(SUBSCRIPTION_SIZE as usize) {
-        let userdata = u64_at(sub, 0);
-        let tag = sub[8];
-        match tag {
-            FD_READ | FD_WRITE => {
-                let fd = u32_at(sub, 16);
-                let event = match (tag, fd) {
-                    (FD_READ, 0) => {
-                        let left = h.stdin.len().saturating_sub(h.stdin_pos) as u64;
-                        (userdata, 0, tag, left, if left == 0 { HANGUP } else { 0 })
-                    }
-                    (FD_WRITE, 1) => (userdata, 0, tag, h.stdout.room() as u64, 0),
-                    (FD_WRITE, 2) => (userdata, 0, tag, h.stderr.room() as u64, 0),
-                    _ => (userdata, errno::BADF as u16, tag, 0, 0),
-                };
-                events.push(event);
-            }
-            CLOCK => {}
-            _ => events.push((userdata, errno::INVAL as u16, tag, 0, 0)),
-        }
-    }
+    let mut events = fd_events(h, &subs);
     if events.is_empty() {
         // Only clocks: wait for the earliest.
-        let mut waits = Vec::new();
-        for sub in subs.chunks_exact(SUBSCRIPTION_SIZE as usize) {
-            let (userdata, id, timeout, flags) = (
-                u64_at(sub, 0),
-                u32_at(sub, 16),
-                u64_at(sub, 24),
-                u16_at(sub, 40),
-            );
-            let now = match id {
-                0 => SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-                1 => h.clock_base.elapsed().as_nanos(),
-                _ => {
-                    events.push((userdata, errno::INVAL as u16, CLOCK, 0, 0));
-                    continue;
-                }
-            };
-            let wait = if flags & ABSTIME != 0 {
-                u128::from(timeout).saturating_sub(now)
-            } else {
-                u128::from(timeout)
-            };
-            waits.push((userdata, u64::try_from(wait).unwrap_or(u64::MAX)));
-        }
-        if events.is_empty() {
-            let shortest = waits.iter().map(|&(_, w)| w).min().unwrap_or(0);
-            let pause = Duration::from_nanos(shortest);
-            if let Some(deadline) = h.deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if pause >= left {
-                    // The execution deadline comes first: sleep until it, then stop.
-                    std::thread::sleep(left);
-                    return Outcome::Trap(DEADLINE_TRAP.as_ptr());
-                }
-            }
-            std::thread::sleep(pause);
-            for (userdata, wait) in waits {
-                if wait <= shortest {
-                    events.push((userdata, 0, CLOCK, 0, 0));
-                }
-            }
-        }
+        events = match clock_events(h, &subs) {
+            Ok(events) => events,
+            Err(stop) => return stop,
+        };
     }
     let mut out = Vec::with_capacity(events.len() * EVENT_SIZE as usize);
     for (userdata, error, kind, nbytes, flags) in &events {
@@ -1427,6 +1379,81 @@ fn poll_oneoff(h: &mut HostState, g: &mut Guest<'_>, a: [u64; 4]) -> Outcome {
     g.write(events_ptr, &out)
         .and_then(|()| g.write_u32(nevents_ptr, nevents))
         .into()
+}
+
+/// The events of the fd subscriptions (always ready) and of unknown subscription types.
+fn fd_events(h: &HostState, subs: &[u8]) -> Vec<Event> {
+    let mut events = Vec::new();
+    for sub in subs.chunks_exact(SUBSCRIPTION_SIZE as usize) {
+        let userdata = le_u64(sub, 0);
+        let tag = sub[8];
+        match tag {
+            FD_READ | FD_WRITE => {
+                let fd = le_u32(sub, 16);
+                let event = match (tag, fd) {
+                    (FD_READ, 0) => {
+                        let left = h.stdin.len().saturating_sub(h.stdin_pos) as u64;
+                        (userdata, 0, tag, left, if left == 0 { HANGUP } else { 0 })
+                    }
+                    (FD_WRITE, 1) => (userdata, 0, tag, h.stdout.room() as u64, 0),
+                    (FD_WRITE, 2) => (userdata, 0, tag, h.stderr.room() as u64, 0),
+                    _ => (userdata, errno::BADF as u16, tag, 0, 0),
+                };
+                events.push(event);
+            }
+            CLOCK => {}
+            _ => events.push((userdata, errno::INVAL as u16, tag, 0, 0)),
+        }
+    }
+    events
+}
+
+/// With only clock subscriptions: errors for unknown clocks if any, or else sleep until the
+/// earliest clock and return its events; `Err` (a trap) if the execution deadline comes
+/// first, after sleeping until it.
+fn clock_events(h: &HostState, subs: &[u8]) -> std::result::Result<Vec<Event>, Outcome> {
+    let mut events = Vec::new();
+    let mut waits = Vec::new();
+    for sub in subs.chunks_exact(SUBSCRIPTION_SIZE as usize) {
+        let (userdata, id, timeout, flags) =
+            (le_u64(sub, 0), le_u32(sub, 16), le_u64(sub, 24), le_u16(sub, 40));
+        let now = match id {
+            0 => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+            1 => h.clock_base.elapsed().as_nanos(),
+            _ => {
+                events.push((userdata, errno::INVAL as u16, CLOCK, 0, 0));
+                continue;
+            }
+        };
+        let wait = if flags & ABSTIME != 0 {
+            u128::from(timeout).saturating_sub(now)
+        } else {
+            u128::from(timeout)
+        };
+        waits.push((userdata, u64::try_from(wait).unwrap_or(u64::MAX)));
+    }
+    if !events.is_empty() {
+        return Ok(events);
+    }
+    let shortest = waits.iter().map(|&(_, w)| w).min().unwrap_or(0);
+    let pause = Duration::from_nanos(shortest);
+    if let Some(deadline) = h.deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if pause >= left {
+            // The execution deadline comes first: sleep until it, then stop.
+            std::thread::sleep(left);
+            return Err(Outcome::Trap(DEADLINE_TRAP.as_ptr()));
+        }
+    }
+    std::thread::sleep(pause);
+    for (userdata, wait) in waits {
+        if wait <= shortest {
+            events.push((userdata, 0, CLOCK, 0, 0));
+        }
+    }
+    Ok(events)
 }
 
 fn fd_prestat_get(_h: &mut HostState, _g: &mut Guest<'_>, _a: [u64; 2]) -> Outcome {
