@@ -148,12 +148,23 @@ mod v8 {
         ))
     }
 
+    /// Written by scripts/setup-v8.sh into the libnode folder once it is complete; keep the
+    /// name in step with the script.
+    const SETUP_STAMP: &str = ".wasmbench-setup-done";
+
     pub fn build(manifest_dir: &Path) {
         let root = libnode_dir(manifest_dir);
         let include = root.join("usr").join("include").join("node");
         let lib_dir = find_lib_dir(&root);
-        println!("cargo:rerun-if-changed={}", include.join("v8.h").display());
+        let stamp = root.join(SETUP_STAMP);
         let (Some(lib_dir), true) = (lib_dir, include.join("v8.h").exists()) else {
+            // Rerun once libnode is there. Not by watching its files: `dpkg-deb -x` gives
+            // them the packaged modification times (years old), older than this script's
+            // last run, so cargo would never see them change. The stamp setup-v8.sh writes
+            // after unpacking is new; until it exists, cargo reruns this script on every
+            // build (a missing watched file counts as changed), so a folder unpacked by
+            // hand is found too.
+            println!("cargo:rerun-if-changed={}", stamp.display());
             // Without libnode the crate still builds: the V8 backends then report
             // themselves unavailable (`wasmbench list` says why) instead of failing a
             // plain `cargo build` on a fresh checkout.
@@ -169,10 +180,14 @@ mod v8 {
         for file in ["shim.cc", "shim.h"] {
             println!("cargo:rerun-if-changed={}", shim_dir.join(file).display());
         }
-        println!(
-            "cargo:rerun-if-changed={}",
-            include.join("v8-version.h").display()
-        );
+        for header in ["v8.h", "v8-version.h"] {
+            println!("cargo:rerun-if-changed={}", include.join(header).display());
+        }
+        // A new unpack (setup-v8.sh refreshes the stamp) rebuilds the shim; a folder
+        // without the stamp (unpacked by hand) must not make every build rerun this.
+        if stamp.exists() {
+            println!("cargo:rerun-if-changed={}", stamp.display());
+        }
         if let Some(version) = v8_version(&include) {
             println!("cargo:rustc-env=WASMBENCH_VERSION_V8={version}");
         }
