@@ -159,7 +159,7 @@ families! {
         name: "wasmer",
         feature: "wasmer",
         runtime_crate: "wasmer",
-        source: "wasmer.rs" as wasmer,
+        source: "wasmer/mod.rs" as wasmer,
     }
     /// wasmi, the register-machine interpreter.
     Wasmi {
@@ -180,14 +180,14 @@ families! {
         name: "wamr",
         feature: "wamr",
         runtime_crate: "wamrx-sys",
-        source: "wamr.rs" as wamr,
+        source: "wamr/mod.rs" as wamr,
     }
     /// V8 isolates, through Debian's libnode and the C++ shim of runtimes/v8/.
     V8 {
         name: "v8",
         feature: "v8",
         runtime_crate: "v8 (libnode)",
-        source: "v8.rs" as v8,
+        source: "v8/mod.rs" as v8,
         version: option_env!("WASMBENCH_VERSION_V8"),
         // The shim is only built when libnode was unpacked (scripts/setup-v8.sh).
         setup: (
