@@ -8,6 +8,7 @@ use std::time::Instant;
 use wasm3::wasm3_sys as ffi;
 
 use super::objects::error_message;
+use super::{I32, I64};
 // The table below names every WASI function of wasi.rs.
 use super::wasi::*;
 use crate::capture::CapBuffer;
@@ -25,9 +26,6 @@ pub(super) mod errno {
     pub const NOTSUP: i32 = 58;
     pub const SPIPE: i32 = 70;
 }
-
-pub(super) const I32: u8 = 0x7F;
-pub(super) const I64: u8 = 0x7E;
 
 /// The per-instance WASI context.
 pub(super) struct HostState {

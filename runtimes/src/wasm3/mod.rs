@@ -81,6 +81,10 @@ const PAGE: u64 = 64 * 1024;
 /// cannot represent 65536 pages (4 GiB): keep every runtime below that.
 const MAX_PAGES: u32 = 65535;
 
+/// Value types (binary encoding) of the host functions' signatures; scan.rs uses them too.
+const I32: u8 = 0x7F;
+const I64: u8 = 0x7E;
+
 /// Error wasm3 returns (from our `m3_Yield`) when the deadline interrupts an execution.
 static DEADLINE_TRAP: &CStr = c"[wasmbench] execution deadline exceeded";
 

@@ -2,7 +2,7 @@ use super::*;
 use crate::test_support::{limits, wasm};
 use crate::run_once;
 use std::time::{Duration, Instant};
-use super::host::{BENCH_FUNCTIONS, HOST_FUNCTIONS, I64};
+use super::host::{BENCH_FUNCTIONS, HOST_FUNCTIONS};
 
 const HELLO: &str = r#"
 (module
