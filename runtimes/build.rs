@@ -1,36 +1,95 @@
-//! Records the exact versions of the runtime crates linked in, read from the workspace's
-//! Cargo.lock, as `WASMBENCH_VERSION_<CRATE>` compile-time variables.
+//! Records the exact versions of this crate's direct dependencies, read from the
+//! workspace's Cargo.lock, as a table in `$OUT_DIR/locked_versions.rs` (the registry looks
+//! each runtime family's crate up in it, so a new family needs nothing here).
 //!
 //! With the `v8` feature it also builds the C++ shim of runtimes/v8/ into a shared object
 //! linked against Debian's libnode (unpacked by scripts/setup-v8.sh), and records the V8
 //! version from the unpacked headers.
 
-use std::path::PathBuf;
-
-const RUNTIME_CRATES: &[&str] = &["wasmtime", "wasmer", "wasmi", "wasm3", "wamrx-sys"];
+use std::path::{Path, PathBuf};
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     if std::env::var_os("CARGO_FEATURE_V8").is_some() {
         v8::build(&manifest_dir);
     }
+    record_locked_versions(&manifest_dir);
+}
+
+/// Writes `&[("crate", "version"), ...]` for every direct dependency of this crate.
+fn record_locked_versions(manifest_dir: &Path) {
     let lock = manifest_dir.join("..").join("Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock.display());
-    let Ok(text) = std::fs::read_to_string(&lock) else {
-        return;
-    };
-    let mut name: Option<&str> = None;
+    // Without a lock file (e.g. a packaged crate) versions are reported as "unknown".
+    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let this = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+    let mut table = String::from("&[\n");
+    for (name, version) in direct_dependencies(&lock_packages(&text), &this) {
+        table.push_str(&format!("    ({name:?}, {version:?}),\n"));
+    }
+    table.push(']');
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let path = out_dir.join("locked_versions.rs");
+    if let Err(e) = std::fs::write(&path, table) {
+        eprintln!("error: writing {}: {e}", path.display());
+        std::process::exit(1);
+    }
+}
+
+/// One `[[package]]` of Cargo.lock.
+#[derive(Default)]
+struct Package {
+    name: String,
+    version: String,
+    /// `"name"` or `"name version"` (when several versions of `name` are locked).
+    dependencies: Vec<String>,
+}
+
+fn lock_packages(text: &str) -> Vec<Package> {
+    let unquote = |s: &str| s.trim().trim_end_matches(',').trim_matches('"').to_string();
+    let mut packages: Vec<Package> = Vec::new();
+    let mut in_dependencies = false;
     for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("name = ") {
-            name = Some(rest.trim_matches('"'));
-        } else if let (Some(n), Some(rest)) = (name, line.strip_prefix("version = ")) {
-            if RUNTIME_CRATES.contains(&n) {
-                let var = n.to_uppercase().replace('-', "_");
-                println!("cargo:rustc-env=WASMBENCH_VERSION_{var}={}", rest.trim_matches('"'));
+        if line == "[[package]]" {
+            packages.push(Package::default());
+            in_dependencies = false;
+        } else if let Some(package) = packages.last_mut() {
+            if in_dependencies {
+                if line.starts_with(']') {
+                    in_dependencies = false;
+                } else {
+                    package.dependencies.push(unquote(line));
+                }
+            } else if let Some(rest) = line.strip_prefix("name = ") {
+                package.name = unquote(rest);
+            } else if let Some(rest) = line.strip_prefix("version = ") {
+                package.version = unquote(rest);
+            } else if line.starts_with("dependencies = [") {
+                in_dependencies = true;
             }
-            name = None;
         }
     }
+    packages
+}
+
+/// `(name, version)` of each direct dependency of the package `this`.
+fn direct_dependencies(packages: &[Package], this: &str) -> Vec<(String, String)> {
+    let Some(package) = packages.iter().find(|p| p.name == this) else {
+        return Vec::new();
+    };
+    package
+        .dependencies
+        .iter()
+        .filter_map(|dep| {
+            let mut words = dep.split_whitespace();
+            let name = words.next()?;
+            let version = match words.next() {
+                Some(version) => version.to_string(),
+                None => packages.iter().find(|p| p.name == name)?.version.clone(),
+            };
+            Some((name.to_string(), version))
+        })
+        .collect()
 }
 
 #[cfg(feature = "v8")]
@@ -89,12 +148,23 @@ mod v8 {
         ))
     }
 
+    /// Written by scripts/setup-v8.sh into the libnode folder once it is complete; keep the
+    /// name in step with the script.
+    const SETUP_STAMP: &str = ".wasmbench-setup-done";
+
     pub fn build(manifest_dir: &Path) {
         let root = libnode_dir(manifest_dir);
         let include = root.join("usr").join("include").join("node");
         let lib_dir = find_lib_dir(&root);
-        println!("cargo:rerun-if-changed={}", include.join("v8.h").display());
+        let stamp = root.join(SETUP_STAMP);
         let (Some(lib_dir), true) = (lib_dir, include.join("v8.h").exists()) else {
+            // Rerun once libnode is there. Not by watching its files: `dpkg-deb -x` gives
+            // them the packaged modification times (years old), older than this script's
+            // last run, so cargo would never see them change. The stamp setup-v8.sh writes
+            // after unpacking is new; until it exists, cargo reruns this script on every
+            // build (a missing watched file counts as changed), so a folder unpacked by
+            // hand is found too.
+            println!("cargo:rerun-if-changed={}", stamp.display());
             // Without libnode the crate still builds: the V8 backends then report
             // themselves unavailable (`wasmbench list` says why) instead of failing a
             // plain `cargo build` on a fresh checkout.
@@ -110,10 +180,14 @@ mod v8 {
         for file in ["shim.cc", "shim.h"] {
             println!("cargo:rerun-if-changed={}", shim_dir.join(file).display());
         }
-        println!(
-            "cargo:rerun-if-changed={}",
-            include.join("v8-version.h").display()
-        );
+        for header in ["v8.h", "v8-version.h"] {
+            println!("cargo:rerun-if-changed={}", include.join(header).display());
+        }
+        // A new unpack (setup-v8.sh refreshes the stamp) rebuilds the shim; a folder
+        // without the stamp (unpacked by hand) must not make every build rerun this.
+        if stamp.exists() {
+            println!("cargo:rerun-if-changed={}", stamp.display());
+        }
         if let Some(version) = v8_version(&include) {
             println!("cargo:rustc-env=WASMBENCH_VERSION_V8={version}");
         }

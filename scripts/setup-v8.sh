@@ -17,6 +17,8 @@ set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DEST="${WASMBENCH_LIBNODE_DIR:-$ROOT/.tools/libnode}"
 PACKAGES=(libnode108 libnode-dev libc-ares2)
+# Written after a complete unpack; runtimes/build.rs watches it (keep the names in step).
+STAMP=.wasmbench-setup-done
 
 complete() {
     [[ -f "$DEST/usr/include/node/v8-version.h" ]] \
@@ -56,6 +58,13 @@ if ! complete; then
         echo "setup-v8: unpacking did not produce libnode + headers in $DEST" >&2
         exit 1
     fi
+    # The unpacked files keep their packaged (years old) modification times, which cargo
+    # cannot tell from files that were there all along: runtimes/build.rs watches this
+    # fresh stamp instead, so that a build made before this script picks V8 up.
+    date -u +%FT%TZ > "$DEST/$STAMP"
+elif [[ ! -f "$DEST/$STAMP" ]]; then
+    # Complete but unpacked by an older version of this script (or by hand).
+    date -u +%FT%TZ > "$DEST/$STAMP"
 fi
 
 LIB="$(lib_dir)"

@@ -9,36 +9,26 @@
 //! 2. [`PreparedModule::instantiate`]: a fresh instance with its own WASI context;
 //! 3. [`Instance::execute`]: run `_start` and collect exit code, stdout and stderr.
 //!
-//! Backends are picked by name through [`BackendId`]; each family lives in its own file
-//! behind a cargo feature.
+//! Backends are picked by name through [`BackendId`]; each [`Family`] lives in its own file
+//! (or folder) behind a cargo feature, declared by one row of the registry.
 
 use std::path::Path;
 use std::time::Duration;
 
 pub use wasmbench_data::{BackendKind, ErrorKind};
 
-#[cfg(feature = "wasmi")]
 mod capture;
 pub mod module_info;
+// Declares the module of every runtime family (src/<family>.rs or src/<family>/), each
+// behind its cargo feature: see the `families!` table there.
 mod registry;
 mod shared;
 #[cfg(test)]
 mod test_support;
-#[cfg(feature = "v8")]
-mod v8;
-#[cfg(feature = "wamr")]
-mod wamr;
-#[cfg(feature = "wasm3")]
-mod wasm3;
-#[cfg(feature = "wasmer")]
-mod wasmer;
-#[cfg(feature = "wasmi")]
-mod wasmi;
-#[cfg(feature = "wasmtime")]
-mod wasmtime;
+mod watchdog;
 
 pub use module_info::ModuleInfo;
-pub use registry::{BackendId, UnknownBackend};
+pub use registry::{BackendId, Family, UnknownBackend};
 pub use shared::{SharedBackend, SharedModule};
 
 /// Limits every backend honours (or refuses to run with, saying so).

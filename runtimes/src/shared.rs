@@ -26,7 +26,7 @@ pub trait SharedModule: Send + Sync {
 impl BackendId {
     /// Whether [`BackendId::create_shared`] gives a thread-safe engine for this backend.
     pub fn is_shareable(self) -> bool {
-        self.family() == "wasmtime"
+        self.family().is_shareable()
     }
 
     /// Most instances this backend's engine can hold at once, when it has a fixed pool
@@ -34,7 +34,7 @@ impl BackendId {
     pub fn max_live_instances(self) -> Option<u32> {
         match self {
             #[cfg(feature = "wasmtime")]
-            BackendId::WasmtimePooling => Some(crate::wasmtime::POOL_INSTANCES),
+            BackendId::WasmtimePooling => Some(crate::registry::wasmtime::POOL_INSTANCES),
             _ => None,
         }
     }
@@ -45,13 +45,9 @@ impl BackendId {
         if let Some(reason) = self.unavailable_reason() {
             return Err(RuntimeError::new(self, ErrorKind::Unsupported, reason));
         }
-        match self.family() {
-            #[cfg(feature = "wasmtime")]
-            "wasmtime" => crate::wasmtime::create_shared(self, limits).map(Some),
-            _ => {
-                let _ = limits;
-                Ok(None)
-            }
+        match self.family().shared_constructor() {
+            Some(create) => create(self, limits).map(Some),
+            None => Ok(None),
         }
     }
 }
