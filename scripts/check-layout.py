@@ -103,6 +103,24 @@ def rust_files(crate_src):
     return [(p, without_test_modules(t)) for p, t in files if p not in test_files]
 
 
+def body_start(s, i):
+    """Where the body of the function whose signature starts at `i` opens, or None for a
+    declaration without body (`;` outside the parameter list's brackets, as in
+    `fn f(a: [u8; 4]);`)."""
+    depth = 0
+    for j in range(i, len(s)):
+        c = s[j]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and c == "{":
+            return j
+        elif depth == 0 and c == ";":
+            return None
+    return None
+
+
 def long_functions(root, limit):
     found = []
     for crate in CRATES_FN:
@@ -113,8 +131,8 @@ def long_functions(root, limit):
             files.append((build, without_test_modules(strip(open(build, encoding="utf-8").read()))))
         for path, s in files:
             for m in re.finditer(r"\bfn\s+(\w+)", s):
-                brace, semi = s.find("{", m.end()), s.find(";", m.end())
-                if brace < 0 or 0 <= semi < brace:
+                brace = body_start(s, m.end())
+                if brace is None:
                     continue
                 end = matching_brace(s, brace)
                 first, last = s.count("\n", 0, m.start()) + 1, s.count("\n", 0, end) + 1

@@ -27,6 +27,9 @@ if [[ -f "$matrix" ]]; then
     cat "$matrix"
 fi
 
+echo "== V8 set-up after a first build: build, scripts/setup-v8.sh, rebuild (scripts/check-v8-setup.sh)" >&2
+"$ROOT/scripts/check-v8-setup.sh" || status=1
+
 echo "== criterion benches, once each (cargo bench -- --test)" >&2
 cargo bench --locked --workspace --bench phases -- --test || status=1
 

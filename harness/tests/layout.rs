@@ -32,7 +32,11 @@ fn a_long_function_and_a_module_cycle_are_caught() {
     std::fs::create_dir_all(&src).expect("mkdir");
     let long_body = "    let _x = 1;\n".repeat(85);
     std::fs::write(src.join("lib.rs"), "pub mod a;\npub mod b;\n").expect("lib.rs");
-    std::fs::write(src.join("a.rs"), format!("use crate::b::g;\npub fn f() {{\n{long_body}}}\n")).expect("a.rs");
+    std::fs::write(
+        src.join("a.rs"),
+        format!("use crate::b::g;\npub fn f(_a: [u64; 2]) {{\n{long_body}}}\nfn decl(a: [u8; 4]);\n"),
+    )
+    .expect("a.rs");
     std::fs::write(
         src.join("b.rs"),
         "pub fn g() { crate::a::f() }\n#[cfg(test)]\nmod tests {\n    fn t() { crate::a::f() }\n}\n",
