@@ -199,12 +199,7 @@ fn encoder_type(t: u8) -> wasm_encoder::ValType {
 type FuncType = (Vec<u8>, Vec<u8>);
 
 fn signature(params: &[u8], results: &[u8]) -> String {
-    let list = |ts: &[u8]| {
-        ts.iter()
-            .map(|&t| type_name(t))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |ts: &[u8]| ts.iter().map(|&t| type_name(t)).collect::<Vec<_>>().join(", ");
     format!("[{}] -> [{}]", list(params), list(results))
 }
 
@@ -302,13 +297,11 @@ fn scan_types(wasm: &[u8], reader: TypeSectionReader<'_>, info: &mut Info) -> R<
     for group in reader.into_iter_with_offsets() {
         let (at, group) = group?;
         let inner = group.into_types().next().map(|t| t.composite_type.inner);
-        let (Some(CompositeInnerType::Func(f)), Some(0x60)) = (inner, wasm.get(offset(at as u64))) else {
+        let (Some(CompositeInnerType::Func(f)), Some(0x60)) = (inner, wasm.get(offset(at))) else {
             return unsupported("only function types are supported");
         };
-        let params = f.params().iter().map(|&t| value_type(t));
-        let params = params.collect::<R<Vec<u8>>>()?;
-        let results = f.results().iter().map(|&t| value_type(t));
-        let results = results.collect::<R<Vec<u8>>>()?;
+        let codes = |ts: &[ValType]| ts.iter().map(|&t| value_type(t)).collect::<R<Vec<u8>>>();
+        let (params, results) = (codes(f.params())?, codes(f.results())?);
         if results.len() > 1 {
             return lacks("multi-value function types are");
         }
@@ -472,11 +465,7 @@ fn const_expr(wasm: &[u8], expr: &ConstExpr<'_>) -> R<()> {
         let at = offset(ops.original_position());
         match wasm[at] {
             0x0B | 0x41..=0x44 | 0x23 => ops.read()?,
-            op => {
-                return lacks(&format!(
-                    "opcode 0x{op:02x} in a constant expression is"
-                ))
-            }
+            op => return lacks(&format!("opcode 0x{op:02x} in a constant expression is")),
         };
     }
     Ok(ops.finish()?)
@@ -699,119 +688,4 @@ fn code_section(wasm: &[u8], info: &Info, helpers: &Helpers) -> CodeSection {
         section.raw(h.body());
     }
     section
-}
-
-// TEMPORARY (removed in the next commit): the hand-written scan this file replaces, and a
-// comparison of both over the committed modules, the test modules and mutations of them.
-#[cfg(test)]
-#[path = "scan_old.rs"]
-mod old;
-
-#[cfg(test)]
-mod old_vs_new {
-    use std::fmt::Write as _;
-    use std::path::Path;
-
-    /// (module name, bytes): workloads/built, workloads/bad, and `$SCAN_CORPUS` (.wat/.wasm).
-    fn corpus() -> Vec<(String, Vec<u8>)> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut dirs = vec![root.join("workloads/built"), root.join("workloads/bad")];
-        dirs.extend(std::env::var_os("SCAN_CORPUS").map(Into::into));
-        let mut modules = Vec::new();
-        for dir in dirs {
-            let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().collect();
-            entries.sort_by_key(|e| e.path());
-            for e in entries {
-                let path = e.path();
-                let bytes = std::fs::read(&path).expect("read");
-                let bytes = match path.extension().and_then(|x| x.to_str()) {
-                    Some("wasm") => bytes,
-                    Some("wat") => match wat::parse_bytes(&bytes) {
-                        Ok(b) => b.into_owned(),
-                        Err(_) => continue,
-                    },
-                    _ => continue,
-                };
-                modules.push((path.display().to_string(), bytes));
-            }
-        }
-        modules
-    }
-
-    /// "ok <hash-free summary>" or "err <kind>"; bytes compared separately.
-    fn outcome(wasm: &[u8]) -> (Result<(Vec<u8>, u32, u32), String>, Result<(Vec<u8>, u32, u32), String>) {
-        let old = super::old::scan(wasm)
-            .map(|s| (s.bytes, s.start_function, s.initial_pages))
-            .map_err(|e| format!("{:?}", e.into_parts().0));
-        let new = super::scan(wasm)
-            .map(|s| (s.bytes, s.start_function, s.initial_pages))
-            .map_err(|e| format!("{:?}", e.into_parts().0));
-        (old, new)
-    }
-
-    #[test]
-    fn old_and_new_scans_agree() {
-        let mut report = String::new();
-        let (mut same, mut differ) = (0, 0);
-        let (mut m_same, mut m_differ) = (0usize, 0usize);
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for (name, wasm) in corpus() {
-            let (old, new) = outcome(&wasm);
-            let rewritten = matches!(&old, Ok((b, _, _)) if *b != wasm);
-            if old == new {
-                same += 1;
-                let _ = writeln!(report, "same  {name} {}", match &old {
-                    Ok(_) if rewritten => "ok, rewritten".to_string(),
-                    Ok(_) => "ok, unchanged".to_string(),
-                    Err(k) => format!("err {k}"),
-                });
-            } else {
-                differ += 1;
-                let show = |r: &Result<(Vec<u8>, u32, u32), String>| match r {
-                    Ok((b, s, p)) => format!("ok {} bytes start {s} pages {p}", b.len()),
-                    Err(k) => format!("err {k}"),
-                };
-                let _ = writeln!(report, "DIFF  {name}: old {} / new {}", show(&old), show(&new));
-            }
-            // Mutations: truncations and single-byte changes.
-            let mut mutants = Vec::new();
-            for i in 1..16 {
-                mutants.push(wasm[..wasm.len() * i / 16].to_vec());
-            }
-            for _ in 0..100 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let mut m = wasm.clone();
-                let at = (x as usize) % m.len();
-                if std::env::var_os("SCAN_DETAIL").is_some() {
-                    let _ = writeln!(report, "mutation at {at}: {:#04x} -> {:#04x}", m[at], (x >> 32) as u8);
-                }
-                m[at] = (x >> 32) as u8;
-                mutants.push(m);
-            }
-            for m in mutants {
-                let (old, new) = outcome(&m);
-                if old == new {
-                    m_same += 1;
-                } else if std::env::var_os("SCAN_DETAIL").is_some() {
-                    m_differ += 1;
-                    let o = super::old::scan(&m).map(|_| ()).map_err(|e| e.into_parts());
-                    let n = super::scan(&m).map(|_| ()).map_err(|e| e.into_parts());
-                    let _ = writeln!(report, "mutant of {name}: old {o:?} / new {n:?}");
-                } else {
-                    m_differ += 1;
-                    let show = |r: &Result<(Vec<u8>, u32, u32), String>| match r {
-                        Ok((b, _, _)) => format!("ok({})", b.len()),
-                        Err(k) => format!("err {k}"),
-                    };
-                    let _ = writeln!(report, "mutant of {name}: old {} / new {}", show(&old), show(&new));
-                }
-            }
-        }
-        let _ = writeln!(report, "modules: {same} same, {differ} different; mutants: {m_same} same, {m_differ} different");
-        std::fs::write("/tmp/scan-equivalence.txt", &report).expect("write report");
-        println!("{report}");
-        assert_eq!(differ, 0, "see /tmp/scan-equivalence.txt");
-    }
 }
