@@ -293,6 +293,24 @@ impl Tally {
         *self.errors.entry(kind).or_default() += 1;
     }
 
+    /// A response to the request intended at `intended`, received at `done`: its latency
+    /// counts whatever its status; it is `ok` only with a 2xx status and the expected body.
+    fn response(&mut self, reply: &Reply, intended: Instant, done: Instant, expect_body: Option<&Bytes>) {
+        let latency = u64::try_from(done.saturating_duration_since(intended).as_nanos()).unwrap_or(u64::MAX);
+        self.responses += 1;
+        self.last_response = Some(done);
+        *self.status.entry(reply.status.as_u16()).or_default() += 1;
+        let _ = self.histogram.record(latency.max(1));
+        if !reply.status.is_success() {
+            self.error(format!("http-{}", reply.status.as_u16()));
+        } else if expect_body.is_some_and(|b| *b != reply.body) {
+            self.error("wrong-body".into());
+        } else {
+            self.ok += 1;
+            self.ok_latencies_ns.push(latency);
+        }
+    }
+
     fn merge(&mut self, other: Tally) {
         let _ = self.histogram.add(&other.histogram);
         self.ok_latencies_ns.extend(other.ok_latencies_ns);
@@ -321,78 +339,20 @@ pub fn run_blocking(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
 
 /// Run `spec` against its URL and report.
 pub async fn run(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
-    if !(spec.rate.is_finite() && spec.rate > 0.0) {
-        return Err(LoadError::Rate(spec.rate));
-    }
-    if spec.connections == 0 {
-        return Err(LoadError::Connections);
-    }
+    check(spec)?;
     let target = Target::parse(&spec.url).await?;
-    let interval = Duration::from_secs_f64(1.0 / spec.rate);
     let total = (spec.duration.as_secs_f64() * spec.rate).floor().max(1.0) as u64;
     let (tickets_tx, tickets_rx) = mpsc::unbounded_channel::<Instant>();
     let tickets = Arc::new(Mutex::new(tickets_rx));
     // Connect first so that connection set-up is not part of the first latencies.
-    let mut clients = Vec::new();
-    for _ in 0..spec.connections {
-        let mut client = Client::new(target.clone());
-        let _ = client.connect().await;
-        clients.push(client);
-    }
+    let clients = connect_all(&target, spec.connections).await;
     let start = Instant::now() + Duration::from_millis(5);
     let cutoff = start + spec.duration + spec.timeout;
-    let pacer = std::thread::Builder::new()
-        .name("load-pacer".into())
-        .spawn(move || {
-            for i in 0..total {
-                let intended = start + interval.mul_f64(i as f64);
-                let now = Instant::now();
-                if intended > now {
-                    std::thread::sleep(intended - now);
-                }
-                if tickets_tx.send(intended).is_err() {
-                    return;
-                }
-            }
-        })
-        .map_err(LoadError::Pacer)?;
-    let mut workers = Vec::new();
-    for mut client in clients {
-        let tickets = Arc::clone(&tickets);
-        let spec = spec.clone();
-        workers.push(tokio::spawn(async move {
-            let mut tally = Tally::new();
-            loop {
-                let ticket = tickets.lock().await.recv().await;
-                let Some(intended) = ticket else { break };
-                if Instant::now() > cutoff {
-                    tally.error(RequestError::Timeout.to_string());
-                    continue;
-                }
-                let result = client.send_within(spec.body.as_ref(), spec.timeout).await;
-                let done = Instant::now();
-                match result {
-                    Err(e) => tally.error(e.to_string()),
-                    Ok(reply) => {
-                        let latency = u64::try_from(done.saturating_duration_since(intended).as_nanos()).unwrap_or(u64::MAX);
-                        tally.responses += 1;
-                        tally.last_response = Some(done);
-                        *tally.status.entry(reply.status.as_u16()).or_default() += 1;
-                        let _ = tally.histogram.record(latency.max(1));
-                        if !reply.status.is_success() {
-                            tally.error(format!("http-{}", reply.status.as_u16()));
-                        } else if spec.expect_body.as_ref().is_some_and(|b| *b != reply.body) {
-                            tally.error("wrong-body".into());
-                        } else {
-                            tally.ok += 1;
-                            tally.ok_latencies_ns.push(latency);
-                        }
-                    }
-                }
-            }
-            tally
-        }));
-    }
+    let pacer = start_pacer(start, Duration::from_secs_f64(1.0 / spec.rate), total, tickets_tx)?;
+    let workers: Vec<_> = clients
+        .into_iter()
+        .map(|client| tokio::spawn(serve_tickets(client, Arc::clone(&tickets), spec.clone(), cutoff)))
+        .collect();
     let mut tally = Tally::new();
     for worker in workers {
         match worker.await {
@@ -401,27 +361,90 @@ pub async fn run(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
         }
     }
     let _ = tokio::task::spawn_blocking(move || pacer.join()).await;
+    Ok(report(spec, total, start, tally))
+}
+
+fn check(spec: &LoadSpec) -> Result<(), LoadError> {
+    if !(spec.rate.is_finite() && spec.rate > 0.0) {
+        return Err(LoadError::Rate(spec.rate));
+    }
+    if spec.connections == 0 {
+        return Err(LoadError::Connections);
+    }
+    Ok(())
+}
+
+/// `connections` clients, each connected if it can be (a failed one retries on its first
+/// request).
+async fn connect_all(target: &Target, connections: usize) -> Vec<Client> {
+    let mut clients = Vec::new();
+    for _ in 0..connections {
+        let mut client = Client::new(target.clone());
+        let _ = client.connect().await;
+        clients.push(client);
+    }
+    clients
+}
+
+/// The pacer thread: sends the intended send time of request `i`, `start + i * interval`,
+/// at that time, `total` times (or until nobody takes tickets any more).
+fn start_pacer(
+    start: Instant,
+    interval: Duration,
+    total: u64,
+    tickets: mpsc::UnboundedSender<Instant>,
+) -> Result<std::thread::JoinHandle<()>, LoadError> {
+    std::thread::Builder::new()
+        .name("load-pacer".into())
+        .spawn(move || {
+            for i in 0..total {
+                let intended = start + interval.mul_f64(i as f64);
+                let now = Instant::now();
+                if intended > now {
+                    std::thread::sleep(intended - now);
+                }
+                if tickets.send(intended).is_err() {
+                    return;
+                }
+            }
+        })
+        .map_err(LoadError::Pacer)
+}
+
+/// One connection's worker: takes tickets until the pacer is done, sends a request per
+/// ticket (or counts a timeout for tickets taken after `cutoff`) and tallies the outcomes.
+async fn serve_tickets(
+    mut client: Client,
+    tickets: Arc<Mutex<mpsc::UnboundedReceiver<Instant>>>,
+    spec: LoadSpec,
+    cutoff: Instant,
+) -> Tally {
+    let mut tally = Tally::new();
+    loop {
+        let ticket = tickets.lock().await.recv().await;
+        let Some(intended) = ticket else { break };
+        if Instant::now() > cutoff {
+            tally.error(RequestError::Timeout.to_string());
+            continue;
+        }
+        let result = client.send_within(spec.body.as_ref(), spec.timeout).await;
+        let done = Instant::now();
+        match result {
+            Err(e) => tally.error(e.to_string()),
+            Ok(reply) => tally.response(&reply, intended, done, spec.expect_body.as_ref()),
+        }
+    }
+    tally
+}
+
+/// The report of a run that started at `start` and offered `total` requests.
+fn report(spec: &LoadSpec, total: u64, start: Instant, tally: Tally) -> LoadReport {
     let elapsed = tally
         .last_response
         .map_or(spec.duration, |last| last.saturating_duration_since(start))
         .max(spec.duration)
         .as_secs_f64();
-    let h = &tally.histogram;
-    let us = |ns: u64| ns as f64 / 1000.0;
-    let latency_us = if h.is_empty() {
-        Percentiles::default()
-    } else {
-        Percentiles {
-            min: us(h.min()),
-            mean: h.mean() / 1000.0,
-            p50: us(h.value_at_quantile(0.5)),
-            p90: us(h.value_at_quantile(0.9)),
-            p99: us(h.value_at_quantile(0.99)),
-            p999: us(h.value_at_quantile(0.999)),
-            max: us(h.max()),
-        }
-    };
-    Ok(LoadReport {
+    LoadReport {
         url: spec.url.clone(),
         target_rate: spec.rate,
         duration_s: spec.duration.as_secs_f64(),
@@ -432,9 +455,26 @@ pub async fn run(spec: &LoadSpec) -> Result<LoadReport, LoadError> {
         elapsed_s: elapsed,
         achieved_rate: tally.ok as f64 / elapsed,
         response_rate: tally.responses as f64 / elapsed,
-        latency_us,
+        latency_us: percentiles_us(&tally.histogram),
         errors: tally.errors,
         status: tally.status,
         ok_latencies_ns: tally.ok_latencies_ns,
-    })
+    }
+}
+
+/// The latency percentiles of a histogram of nanoseconds, in microseconds (all 0 when empty).
+fn percentiles_us(h: &Histogram<u64>) -> Percentiles {
+    if h.is_empty() {
+        return Percentiles::default();
+    }
+    let us = |ns: u64| ns as f64 / 1000.0;
+    Percentiles {
+        min: us(h.min()),
+        mean: h.mean() / 1000.0,
+        p50: us(h.value_at_quantile(0.5)),
+        p90: us(h.value_at_quantile(0.9)),
+        p99: us(h.value_at_quantile(0.99)),
+        p999: us(h.value_at_quantile(0.999)),
+        max: us(h.max()),
+    }
 }
