@@ -3,6 +3,7 @@
 
 use wasmbench_data::{Cell, Environment, Measurement, Mode, Phase, Results, RunConfig, Unit};
 
+use crate::cell::measurement;
 use crate::chart::memory_per_instance;
 use crate::table::{format_ns, noise_warnings};
 
@@ -179,7 +180,7 @@ fn results_section(results: &Results) -> Vec<Block> {
 
 /// A measured cell's row of its workload's table.
 fn result_row(c: &Cell) -> Vec<String> {
-    let t = |mode, phase| find(c, mode, phase).map(with_ci).unwrap_or_else(|| "–".into());
+    let t = |mode, phase| measurement(c, mode, phase).map(with_ci).unwrap_or_else(|| "–".into());
     vec![
         c.id.backend.clone(),
         c.kind.to_string(),
@@ -188,7 +189,7 @@ fn result_row(c: &Cell) -> Vec<String> {
         t(Mode::Cold, Phase::Process),
         t(Mode::Warm, Phase::Instantiate),
         t(Mode::Warm, Phase::Execute),
-        find(c, Mode::Cold, Phase::PeakRss).map(|m| bytes(m.summary.median)).unwrap_or_else(|| "–".into()),
+        measurement(c, Mode::Cold, Phase::PeakRss).map(|m| bytes(m.summary.median)).unwrap_or_else(|| "–".into()),
         memory_per_instance(c).map(|(k, v)| format!("{} (k={k})", bytes(v))).unwrap_or_else(|| "–".into()),
     ]
 }
@@ -298,10 +299,6 @@ fn or_dash(s: &str) -> &str {
 
 fn workloads(results: &Results) -> Vec<&str> {
     crate::chart::ordered(results.cells.iter().map(|c| c.id.workload.as_str()))
-}
-
-fn find(cell: &Cell, mode: Mode, phase: Phase) -> Option<&Measurement> {
-    cell.measurements.iter().find(|m| m.mode == mode && m.phase == phase)
 }
 
 /// `12.3 ms [12.1 – 12.6]`: the median and its 95% confidence interval.
