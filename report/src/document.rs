@@ -1,8 +1,9 @@
 //! The content of the human-readable report, independent of its format: the Markdown and
 //! HTML exporters render the same [`Block`]s.
 
-use wasmbench_data::{Cell, Measurement, Mode, Phase, Results, Unit};
+use wasmbench_data::{Cell, Environment, Measurement, Mode, Phase, Results, RunConfig, Unit};
 
+use crate::cell::measurement;
 use crate::chart::memory_per_instance;
 use crate::table::{format_ns, noise_warnings};
 
@@ -28,25 +29,42 @@ pub enum Block {
 
 /// Build the report of `results` with the given charts and notes about left-out charts.
 pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Block> {
-    let mut doc = Vec::new();
     let failed: Vec<&Cell> = results.cells.iter().filter(|c| c.error.is_some()).collect();
-    let env = &results.environment;
-    doc.push(Block::Heading(1, "wasmbench report".into()));
-    doc.push(Block::Paragraph(format!(
-        "Run of {} on `{}`: {} cells, {} measured, {} failed{}.",
-        or_dash(&env.timestamp),
-        or_dash(&env.hostname),
-        results.cells.len(),
-        results.cells.len() - failed.len(),
-        failed.len(),
-        if results.complete {
-            String::new()
-        } else {
-            format!("; the run is incomplete ({} planned cells not measured)", results.missing.len())
-        }
-    )));
+    let mut doc = title(results, failed.len());
+    doc.extend(environment(&results.environment));
+    doc.extend(method(&results.config));
+    doc.extend(chart_section(charts, notes));
+    doc.extend(results_section(results));
+    doc.extend(throughput_section(results));
+    doc.extend(failed_section(&failed));
+    doc.extend(not_measured_section(results));
+    doc.extend(noise_section(results));
+    doc
+}
 
-    doc.push(Block::Heading(2, "Environment".into()));
+/// The heading and the one-line summary of the run.
+fn title(results: &Results, failed: usize) -> Vec<Block> {
+    let env = &results.environment;
+    vec![
+        Block::Heading(1, "wasmbench report".into()),
+        Block::Paragraph(format!(
+            "Run of {} on `{}`: {} cells, {} measured, {} failed{}.",
+            or_dash(&env.timestamp),
+            or_dash(&env.hostname),
+            results.cells.len(),
+            results.cells.len() - failed,
+            failed,
+            if results.complete {
+                String::new()
+            } else {
+                format!("; the run is incomplete ({} planned cells not measured)", results.missing.len())
+            }
+        )),
+    ]
+}
+
+/// The machine, the software versions, the load and the timer overhead.
+fn environment(env: &Environment) -> Vec<Block> {
     let mut env_rows = vec![
         ("CPU", format!("{} ({} cores)", or_dash(&env.cpu_model), env.cores)),
         ("CPU governor", env.cpu_governor.clone().unwrap_or_else(|| "not exposed".into())),
@@ -61,14 +79,18 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
     if let Some(t) = env.timer_overhead_ns {
         env_rows.push(("timer overhead", format_ns(t)));
     }
-    doc.push(Block::Table(
-        vec!["".into(), "value".into()],
-        vec![false, false],
-        env_rows.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect(),
-    ));
+    vec![
+        Block::Heading(2, "Environment".into()),
+        Block::Table(
+            vec!["".into(), "value".into()],
+            vec![false, false],
+            env_rows.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect(),
+        ),
+    ]
+}
 
-    doc.push(Block::Heading(2, "Method".into()));
-    let c = &results.config;
+/// How the run measured: modes, budgets and limits, phases, rounds, statistics.
+fn method(c: &RunConfig) -> Vec<Block> {
     let mut method = vec![
         format!(
             "Cold: each sample is a fresh worker process with a fresh engine (nothing cached); up to {} samples per cell. Warm: one worker prepares the module once, then instantiates and runs it afresh per sample; up to {} samples after {} discarded warm-up runs.",
@@ -87,25 +109,30 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
         "Figures are medians with the percentile-bootstrap 95% confidence interval of the median in brackets.".into(),
     ];
     if c.rounds > 1 {
-        let extra = if c.precision_pct > 0.0 && c.max_rounds > c.rounds {
-            format!(
-                "; cells whose warm execute median was not yet known to ±{}% got further warm rounds, up to {} in all",
-                c.precision_pct, c.max_rounds
-            )
-        } else {
-            String::new()
-        };
-        method.insert(
-            2,
-            format!(
-                "Rounds: each cell's samples and time budget were split over {} passes over the re-shuffled matrix, each with fresh worker processes{extra}.",
-                c.rounds
-            ),
-        );
+        method.insert(2, rounds(c));
     }
-    doc.push(Block::List(method));
+    vec![Block::Heading(2, "Method".into()), Block::List(method)]
+}
 
-    doc.push(Block::Heading(2, "Charts".into()));
+/// The method's sentence about rounds (a run with more than one).
+fn rounds(c: &RunConfig) -> String {
+    let extra = if c.precision_pct > 0.0 && c.max_rounds > c.rounds {
+        format!(
+            "; cells whose warm execute median was not yet known to ±{}% got further warm rounds, up to {} in all",
+            c.precision_pct, c.max_rounds
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Rounds: each cell's samples and time budget were split over {} passes over the re-shuffled matrix, each with fresh worker processes{extra}.",
+        c.rounds
+    )
+}
+
+/// Every chart with its title, each caption once, then the notes about left-out charts.
+fn chart_section(charts: &[ChartRef], notes: &[String]) -> Vec<Block> {
+    let mut doc = vec![Block::Heading(2, "Charts".into())];
     if charts.is_empty() {
         doc.push(Block::Paragraph("No charts were drawn for this report.".into()));
     }
@@ -122,28 +149,19 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
     if !notes.is_empty() {
         doc.push(Block::List(notes.to_vec()));
     }
+    doc
+}
 
-    doc.push(Block::Heading(2, "Results".into()));
+/// One table per workload of its measured cells.
+fn results_section(results: &Results) -> Vec<Block> {
+    let mut doc = vec![Block::Heading(2, "Results".into())];
     for workload in workloads(results) {
         doc.push(Block::Heading(3, workload.to_string()));
         let rows: Vec<Vec<String>> = results
             .cells
             .iter()
             .filter(|c| c.id.workload == workload && c.error.is_none())
-            .map(|c| {
-                let t = |mode, phase| find(c, mode, phase).map(with_ci).unwrap_or_else(|| "–".into());
-                vec![
-                    c.id.backend.clone(),
-                    c.kind.to_string(),
-                    c.id.language.clone(),
-                    t(Mode::Cold, Phase::Total),
-                    t(Mode::Cold, Phase::Process),
-                    t(Mode::Warm, Phase::Instantiate),
-                    t(Mode::Warm, Phase::Execute),
-                    find(c, Mode::Cold, Phase::PeakRss).map(|m| bytes(m.summary.median)).unwrap_or_else(|| "–".into()),
-                    memory_per_instance(c).map(|(k, v)| format!("{} (k={k})", bytes(v))).unwrap_or_else(|| "–".into()),
-                ]
-            })
+            .map(result_row)
             .collect();
         if rows.is_empty() {
             doc.push(Block::Paragraph("Every cell of this workload failed (see below).".into()));
@@ -157,8 +175,27 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
             rows,
         ));
     }
+    doc
+}
 
-    doc.push(Block::Heading(2, "Throughput".into()));
+/// A measured cell's row of its workload's table.
+fn result_row(c: &Cell) -> Vec<String> {
+    let t = |mode, phase| measurement(c, mode, phase).map(with_ci).unwrap_or_else(|| "–".into());
+    vec![
+        c.id.backend.clone(),
+        c.kind.to_string(),
+        c.id.language.clone(),
+        t(Mode::Cold, Phase::Total),
+        t(Mode::Cold, Phase::Process),
+        t(Mode::Warm, Phase::Instantiate),
+        t(Mode::Warm, Phase::Execute),
+        measurement(c, Mode::Cold, Phase::PeakRss).map(|m| bytes(m.summary.median)).unwrap_or_else(|| "–".into()),
+        memory_per_instance(c).map(|(k, v)| format!("{} (k={k})", bytes(v))).unwrap_or_else(|| "–".into()),
+    ]
+}
+
+/// Requests per second and latency of every throughput measurement, or why there are none.
+fn throughput_section(results: &Results) -> Vec<Block> {
     let throughput: Vec<Vec<String>> = results
         .cells
         .iter()
@@ -166,73 +203,94 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
             c.measurements
                 .iter()
                 .filter(|m| m.mode == Mode::Throughput && m.phase == Phase::Rate)
-                .map(move |m| {
-                    let latency = c
-                        .measurements
-                        .iter()
-                        .find(|r| r.mode == Mode::Throughput && r.phase == Phase::Request && r.concurrency == m.concurrency);
-                    vec![
-                        c.id.backend.clone(),
-                        c.id.workload.clone(),
-                        c.id.language.clone(),
-                        m.concurrency.map(|k| k.to_string()).unwrap_or_else(|| "–".into()),
-                        with_ci(m),
-                        latency.map(with_ci).unwrap_or_else(|| "–".into()),
-                        latency.map(|l| format_ns(l.summary.p99)).unwrap_or_else(|| "–".into()),
-                    ]
-                })
+                .map(move |m| throughput_row(c, m))
         })
         .collect();
-    if throughput.is_empty() {
-        doc.push(Block::Paragraph(
+    let body = if throughput.is_empty() {
+        Block::Paragraph(
             "This run has no throughput measurements (mode `throughput`); the throughput chart and table are left out.".into(),
-        ));
+        )
     } else {
-        doc.push(Block::Table(
+        Block::Table(
             ["backend", "workload", "lang", "concurrency", "requests/s", "request latency", "p99 latency"].map(String::from).to_vec(),
             vec![false, false, false, true, true, true, true],
             throughput,
-        ));
-    }
+        )
+    };
+    vec![Block::Heading(2, "Throughput".into()), body]
+}
 
-    if !failed.is_empty() {
-        doc.push(Block::Heading(2, "Failed cells".into()));
-        doc.push(Block::Table(
-            ["backend", "workload", "lang", "error", "message"].map(String::from).to_vec(),
-            vec![false; 5],
-            failed
-                .iter()
-                .filter_map(|c| {
-                    let e = c.error.as_ref()?;
-                    Some(vec![
-                        c.id.backend.clone(),
-                        c.id.workload.clone(),
-                        c.id.language.clone(),
-                        e.kind.to_string(),
-                        e.message.lines().next().unwrap_or("").chars().take(160).collect(),
-                    ])
-                })
-                .collect(),
-        ));
+/// The row of `rate`, a throughput measurement of `c`, with the request latency measured
+/// at the same concurrency.
+fn throughput_row(c: &Cell, rate: &Measurement) -> Vec<String> {
+    let latency = c
+        .measurements
+        .iter()
+        .find(|r| r.mode == Mode::Throughput && r.phase == Phase::Request && r.concurrency == rate.concurrency);
+    vec![
+        c.id.backend.clone(),
+        c.id.workload.clone(),
+        c.id.language.clone(),
+        rate.concurrency.map(|k| k.to_string()).unwrap_or_else(|| "–".into()),
+        with_ci(rate),
+        latency.map(with_ci).unwrap_or_else(|| "–".into()),
+        latency.map(|l| format_ns(l.summary.p99)).unwrap_or_else(|| "–".into()),
+    ]
+}
+
+/// The failed cells with their error kinds and the first line of their messages.
+fn failed_section(failed: &[&Cell]) -> Vec<Block> {
+    if failed.is_empty() {
+        return Vec::new();
     }
-    if !results.missing.is_empty() {
-        doc.push(Block::Heading(2, "Not measured".into()));
-        doc.push(Block::List(results.missing.iter().map(|m| m.to_string()).collect()));
+    let rows = failed
+        .iter()
+        .filter_map(|c| {
+            let e = c.error.as_ref()?;
+            Some(vec![
+                c.id.backend.clone(),
+                c.id.workload.clone(),
+                c.id.language.clone(),
+                e.kind.to_string(),
+                e.message.lines().next().unwrap_or("").chars().take(160).collect(),
+            ])
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "Failed cells".into()),
+        Block::Table(["backend", "workload", "lang", "error", "message"].map(String::from).to_vec(), vec![false; 5], rows),
+    ]
+}
+
+/// The planned cells an incomplete run did not measure.
+fn not_measured_section(results: &Results) -> Vec<Block> {
+    if results.missing.is_empty() {
+        return Vec::new();
     }
+    vec![
+        Block::Heading(2, "Not measured".into()),
+        Block::List(results.missing.iter().map(|m| m.to_string()).collect()),
+    ]
+}
+
+/// The measurements with a coefficient of variation above 10% (the first 20).
+fn noise_section(results: &Results) -> Vec<Block> {
     let noisy = noise_warnings(results);
-    if !noisy.is_empty() {
-        doc.push(Block::Heading(2, "Noisy measurements".into()));
-        doc.push(Block::Paragraph(format!(
+    if noisy.is_empty() {
+        return Vec::new();
+    }
+    let mut items: Vec<String> = noisy.iter().take(20).cloned().collect();
+    if noisy.len() > 20 {
+        items.push(format!("… and {} more (column `cv` in results.csv)", noisy.len() - 20));
+    }
+    vec![
+        Block::Heading(2, "Noisy measurements".into()),
+        Block::Paragraph(format!(
             "{} measurements have a coefficient of variation above 10%: their medians are less certain.",
             noisy.len()
-        )));
-        let mut items: Vec<String> = noisy.iter().take(20).cloned().collect();
-        if noisy.len() > 20 {
-            items.push(format!("… and {} more (column `cv` in results.csv)", noisy.len() - 20));
-        }
-        doc.push(Block::List(items));
-    }
-    doc
+        )),
+        Block::List(items),
+    ]
 }
 
 fn or_dash(s: &str) -> &str {
@@ -241,10 +299,6 @@ fn or_dash(s: &str) -> &str {
 
 fn workloads(results: &Results) -> Vec<&str> {
     crate::chart::ordered(results.cells.iter().map(|c| c.id.workload.as_str()))
-}
-
-fn find(cell: &Cell, mode: Mode, phase: Phase) -> Option<&Measurement> {
-    cell.measurements.iter().find(|m| m.mode == mode && m.phase == phase)
 }
 
 /// `12.3 ms [12.1 – 12.6]`: the median and its 95% confidence interval.

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use wasmbench_data::Results;
 
+mod cell;
 pub mod chart;
 pub mod document;
 pub mod export;

@@ -1,7 +1,9 @@
 //! The summary table printed at the end of a run: one line per cell, medians of the
 //! phases that matter, in human units.
 
-use wasmbench_data::{Cell, Mode, Phase, Results};
+use wasmbench_data::{Mode, Phase, Results};
+
+use crate::cell::median;
 
 /// A Markdown table of every cell's median cold total, process wall time, warm
 /// instantiate and warm execute, or its error.
@@ -30,13 +32,6 @@ pub fn summary_table(results: &Results) -> String {
         ));
     }
     out
-}
-
-fn median(cell: &Cell, mode: Mode, phase: Phase) -> Option<f64> {
-    cell.measurements
-        .iter()
-        .find(|m| m.mode == mode && m.phase == phase)
-        .map(|m| m.summary.median)
 }
 
 fn first_line(s: &str) -> &str {
