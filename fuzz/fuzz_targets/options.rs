@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmbench::callgrind::parse_slowdown;
+use wasmbench::worker::measured::parse_slowdown;
 use wasmbench::compare::{parse_threshold, MetricFilter};
 use wasmbench_runtimes::BackendId;
 
