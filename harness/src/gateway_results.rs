@@ -53,23 +53,19 @@ pub fn load_results(report: &LoadReport, environment: Environment) -> Results {
         ..RunConfig::default()
     };
     let mut results = Results::new(environment, config);
+    let id = CellId {
+        backend: "http".into(),
+        workload,
+        language: String::new(),
+    };
     results.cells.push(Cell {
-        id: CellId {
-            backend: "http".into(),
-            workload,
-            language: String::new(),
-        },
-        kind: BackendKind::External,
         flags: vec![
             format!("url={}", report.url),
             format!("target-rate={}", report.target_rate),
             format!("duration-s={}", report.duration_s),
         ],
-        module_bytes: 0,
-        module_features: Vec::new(),
-        artifact_bytes: None,
-        error: None,
         measurements: load_measurements(report),
+        ..Cell::new(id, BackendKind::External)
     });
     results.complete = true;
     results
