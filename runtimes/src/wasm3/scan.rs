@@ -1,36 +1,59 @@
-//! A single pass over the module's binary before wasm3 sees it: structure, imports,
-//! `_start`, and the instruction set wasm3 0.4.7 implements. `memory.copy`,
-//! `memory.fill` and `memory.size` are replaced by calls to helper functions appended
-//! to the module (see [`Helper`]); the function bodies are re-encoded around them.
+//! The module as wasm3 will see it. wasmparser reads the sections (structure, order,
+//! counts, types, imports, exports, segments); this file adds what wasm3 0.4.7 needs on
+//! top: imports checked against the WASI host functions, a `_start` export, memory limits,
+//! and only instructions wasm3 implements. Function bodies are walked opcode by opcode
+//! with wasmparser's `BinaryReader` (wasm3 indexes its opcode tables with the raw bytes).
+//! `memory.copy`, `memory.fill` and `memory.size` are then replaced by calls to helper
+//! functions appended to the module (see [`Helper`]). Function bodies and untouched
+//! sections are copied byte for byte, so wasm3 parses the same instruction encodings
+//! (LEB128 padding included) as in the original; the type, function and code sections
+//! that change are written with wasm-encoder.
 
-use super::{host_function, ErrorKind, WASM3_C_VERSION};
+use std::ops::Range;
 
-pub(super) enum ScanError {
-    Invalid(String),
-    Unsupported(String),
-    Unlinkable(String),
-    ResourceLimit(String),
-}
+use wasm_encoder::{CodeSection, FunctionSection, InstructionSink, Section as _, TypeSection};
+use wasmparser::{
+    BinaryReader, BinaryReaderError, CompositeInnerType, DataSectionReader,
+    ElementSectionReader, Encoding, ExportSectionReader, ExternalKind, FunctionBody,
+    FunctionSectionReader, GlobalSectionReader, ImportSectionReader, MemorySectionReader,
+    Parser, Payload, TypeRef, TypeSectionReader, ValType,
+};
+
+use super::{host_function, ErrorKind, I32, I64, WASM3_C_VERSION};
+
+/// Why the scan refuses a module: the kind of error and its message.
+pub(super) struct ScanError(ErrorKind, String);
 
 impl ScanError {
     pub(super) fn into_parts(self) -> (ErrorKind, String) {
-        match self {
-            ScanError::Invalid(m) => (ErrorKind::Invalid, m),
-            ScanError::Unsupported(m) => (ErrorKind::Unsupported, m),
-            ScanError::Unlinkable(m) => (ErrorKind::Unlinkable, m),
-            ScanError::ResourceLimit(m) => (ErrorKind::ResourceLimit, m),
-        }
+        (self.0, self.1)
+    }
+}
+
+/// What wasmparser cannot read is malformed.
+impl From<BinaryReaderError> for ScanError {
+    fn from(e: BinaryReaderError) -> ScanError {
+        ScanError(ErrorKind::Invalid, e.to_string())
     }
 }
 
 type R<T> = std::result::Result<T, ScanError>;
 
+fn fail<T>(kind: ErrorKind, message: impl Into<String>) -> R<T> {
+    Err(ScanError(kind, message.into()))
+}
+
 fn invalid<T>(message: impl Into<String>) -> R<T> {
-    Err(ScanError::Invalid(message.into()))
+    fail(ErrorKind::Invalid, message)
 }
 
 fn unsupported<T>(message: impl Into<String>) -> R<T> {
-    Err(ScanError::Unsupported(message.into()))
+    fail(ErrorKind::Unsupported, message)
+}
+
+/// Refusal of a feature wasm3 lacks: "`what` is/are not implemented by wasm3 0.4.7".
+fn lacks<T>(what: &str) -> R<T> {
+    unsupported(format!("{what} not implemented by wasm3 {WASM3_C_VERSION}"))
 }
 
 /// Result of a scan: the bytes wasm3 will parse, and what `instantiate` needs.
@@ -84,124 +107,6 @@ pub(super) const FILL_BODY: &[u8] = &[
 /// `memory.size` helper, type [] -> [i32].
 pub(super) const SIZE_BODY: &[u8] = &[0x00, 0x3f, 0x00, 0x0b];
 
-const SECTION_TYPE: u8 = 1;
-const SECTION_IMPORT: u8 = 2;
-const SECTION_FUNCTION: u8 = 3;
-const SECTION_MEMORY: u8 = 5;
-const SECTION_GLOBAL: u8 = 6;
-const SECTION_EXPORT: u8 = 7;
-const SECTION_ELEMENT: u8 = 9;
-const SECTION_CODE: u8 = 10;
-const SECTION_DATA: u8 = 11;
-const SECTION_DATA_COUNT: u8 = 12;
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    end: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8], pos: usize, end: usize) -> Reader<'a> {
-        Reader { bytes, pos, end }
-    }
-
-    fn at_end(&self) -> bool {
-        self.pos >= self.end
-    }
-
-    fn byte(&mut self) -> R<u8> {
-        if self.pos >= self.end {
-            return invalid(format!("unexpected end of data at offset {}", self.pos));
-        }
-        let b = self.bytes[self.pos];
-        self.pos += 1;
-        Ok(b)
-    }
-
-    fn take(&mut self, n: usize) -> R<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.end);
-        let Some(end) = end else {
-            return invalid(format!("unexpected end of data at offset {}", self.pos));
-        };
-        let slice = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(slice)
-    }
-
-    /// Unsigned LEB128 of at most `bits` bits.
-    fn unsigned(&mut self, bits: u32) -> R<u64> {
-        let mut value: u64 = 0;
-        let mut shift = 0u32;
-        loop {
-            let b = self.byte()?;
-            let chunk = u64::from(b & 0x7F);
-            if shift >= bits || (bits - shift < 7 && chunk >> (bits - shift) != 0) {
-                return invalid(format!("integer too large at offset {}", self.pos - 1));
-            }
-            value |= chunk << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-            shift += 7;
-        }
-    }
-
-    fn u32(&mut self) -> R<u32> {
-        // `unsigned(32)` never returns more than 32 bits.
-        self.unsigned(32).map(|v| v as u32)
-    }
-
-    /// Skip a signed LEB128 of at most `bits` bits.
-    fn skip_signed(&mut self, bits: u32) -> R<()> {
-        let max_bytes = bits.div_ceil(7);
-        for _ in 0..max_bytes {
-            if self.byte()? & 0x80 == 0 {
-                return Ok(());
-            }
-        }
-        invalid(format!("integer too large at offset {}", self.pos - 1))
-    }
-
-    fn name(&mut self) -> R<&'a str> {
-        let len = self.u32()? as usize;
-        let bytes = self.take(len)?;
-        std::str::from_utf8(bytes).or_else(|_| invalid("name is not valid UTF-8"))
-    }
-}
-
-fn value_type(b: u8) -> R<u8> {
-    match b {
-        0x7C..=0x7F => Ok(b),
-        0x7B => unsupported(format!(
-            "SIMD (v128) is not implemented by wasm3 {WASM3_C_VERSION}"
-        )),
-        0x70 | 0x6F => unsupported(format!(
-            "reference-typed values are not implemented by wasm3 {WASM3_C_VERSION}"
-        )),
-        other => invalid(format!("unknown value type 0x{other:02x}")),
-    }
-}
-
-fn type_name(t: u8) -> &'static str {
-    match t {
-        0x7F => "i32",
-        0x7E => "i64",
-        0x7D => "f32",
-        0x7C => "f64",
-        _ => "?",
-    }
-}
-
-fn signature(params: &[u8], results: &[u8]) -> String {
-    let list = |ts: &[u8]| {
-        ts.iter()
-            .map(|&t| type_name(t))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("[{}] -> [{}]", list(params), list(results))
-}
 
 /// An instruction of the code section replaced by a call to a helper function.
 struct Patch {
@@ -240,94 +145,132 @@ impl Helper {
     /// (params, results)
     fn signature(self) -> (&'static [u8], &'static [u8]) {
         match self {
-            Helper::Copy | Helper::Fill => (&[0x7F, 0x7F, 0x7F], &[]),
-            Helper::Size => (&[], &[0x7F]),
+            Helper::Copy | Helper::Fill => (&[I32, I32, I32], &[]),
+            Helper::Size => (&[], &[I32]),
         }
     }
 }
 
-struct Section {
-    id: u8,
-    /// Offset of the section id byte.
-    start: usize,
-    end: usize,
+/// Type codes of the value types wasm3 implements (the host functions list theirs with
+/// `I32` and `I64`).
+const F32: u8 = 0x7D;
+const F64: u8 = 0x7C;
+
+fn value_type(t: ValType) -> R<u8> {
+    match t {
+        ValType::I32 => Ok(I32),
+        ValType::I64 => Ok(I64),
+        ValType::F32 => Ok(F32),
+        ValType::F64 => Ok(F64),
+        ValType::V128 => lacks("SIMD (v128) is"),
+        ValType::Ref(_) => lacks("reference-typed values are"),
+    }
 }
 
+fn type_name(t: u8) -> &'static str {
+    match t {
+        I32 => "i32",
+        I64 => "i64",
+        F32 => "f32",
+        F64 => "f64",
+        _ => "?",
+    }
+}
+
+fn encoder_type(t: u8) -> wasm_encoder::ValType {
+    match t {
+        I64 => wasm_encoder::ValType::I64,
+        F32 => wasm_encoder::ValType::F32,
+        F64 => wasm_encoder::ValType::F64,
+        _ => wasm_encoder::ValType::I32,
+    }
+}
+
+/// A function type as (params, results) type codes.
+type FuncType = (Vec<u8>, Vec<u8>);
+
+fn signature(params: &[u8], results: &[u8]) -> String {
+    let list = |ts: &[u8]| ts.iter().map(|&t| type_name(t)).collect::<Vec<_>>().join(", ");
+    format!("[{}] -> [{}]", list(params), list(results))
+}
+
+/// A section of the module: its id and its bytes, header included.
+struct Section {
+    id: u8,
+    bytes: Range<usize>,
+}
+
+/// What the scan learns about the module.
 #[derive(Default)]
 struct Info {
-    types: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Offset just past the type count (where the entries start).
-    type_entries: usize,
+    types: Vec<FuncType>,
+    /// Type index of every function, imported ones first.
     function_types: Vec<u32>,
-    imported_functions: u32,
-    function_entries: usize,
-    defined_functions: u32,
-    code_entries: usize,
-    /// Byte range of each function body (locals and code, after its size).
-    bodies: Vec<(usize, usize)>,
+    imported_functions: usize,
     start_export: Option<u32>,
     initial_pages: u32,
+    sections: Vec<Section>,
+    /// Byte range of each function body (locals and code, after its size).
+    bodies: Vec<Range<usize>>,
     patches: Vec<Patch>,
 }
 
 pub(super) fn scan(wasm: &[u8]) -> R<Scanned> {
-    if wasm.len() < 8 || wasm[0..4] != *b"\0asm" {
-        return invalid("not a WebAssembly module (bad magic number)");
-    }
-    if wasm[4..8] != [1, 0, 0, 0] {
-        return invalid("unsupported WebAssembly binary version");
-    }
     let mut info = Info::default();
-    let mut sections = Vec::new();
-    let mut reader = Reader::new(wasm, 8, wasm.len());
-    let mut last_order = 0u32;
-    while !reader.at_end() {
-        let start = reader.pos;
-        let id = reader.byte()?;
-        let size = reader.u32()? as usize;
-        let body = reader.pos;
-        let end = body
-            .checked_add(size)
-            .filter(|&e| e <= wasm.len())
-            .ok_or_else(|| ScanError::Invalid(format!("section {id} extends past the end")))?;
-        // Spec order of non-custom sections; data count sits between element and code.
-        let order = match id {
-            0 => 0,
-            1..=9 => u32::from(id) * 2,
-            SECTION_DATA_COUNT => 19,
-            10 | 11 => u32::from(id) * 2,
-            _ => return invalid(format!("unknown section id {id}")),
-        };
-        if order != 0 {
-            if order <= last_order {
-                return invalid(format!("section {id} out of order or duplicated"));
-            }
-            last_order = order;
+    let mut section_start = 0;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        scan_payload(wasm, &payload, &mut info)?;
+        if let Some((id, contents)) = payload.as_section() {
+            let end = offset(contents.end);
+            info.sections.push(Section {
+                id,
+                bytes: section_start..end,
+            });
+            section_start = end;
+        } else if let Payload::Version { range, .. } = &payload {
+            section_start = offset(range.end);
         }
-        let mut r = Reader::new(wasm, body, end);
-        match id {
-            SECTION_TYPE => scan_types(&mut r, &mut info)?,
-            SECTION_IMPORT => scan_imports(&mut r, &mut info)?,
-            SECTION_FUNCTION => scan_functions(&mut r, &mut info)?,
-            SECTION_MEMORY => scan_memory(&mut r, &mut info)?,
-            SECTION_GLOBAL => scan_globals(&mut r)?,
-            SECTION_EXPORT => scan_exports(&mut r, &mut info)?,
-            SECTION_ELEMENT => scan_elements(&mut r)?,
-            SECTION_CODE => scan_code(&mut r, &mut info)?,
-            SECTION_DATA => scan_data(&mut r)?,
-            _ => r.pos = end,
-        }
-        if r.pos != end {
-            return invalid(format!("section {id} size mismatch"));
-        }
-        sections.push(Section { id, start, end });
-        reader.pos = end;
     }
-    if info.defined_functions as usize
-        != info.function_types.len() - info.imported_functions as usize
-    {
-        return invalid("function and code section counts differ");
+    let start = start_function(&info)?;
+    Ok(Scanned {
+        bytes: rewrite(wasm, &info)?,
+        start_function: start,
+        initial_pages: info.initial_pages,
+    })
+}
+
+/// A file offset from wasmparser (which reads from memory, so it fits).
+fn offset(position: u64) -> usize {
+    usize::try_from(position).unwrap_or(usize::MAX)
+}
+
+fn scan_payload(wasm: &[u8], payload: &Payload<'_>, info: &mut Info) -> R<()> {
+    match payload {
+        Payload::Version {
+            encoding: Encoding::Module,
+            num: 1,
+            ..
+        } => Ok(()),
+        Payload::Version { .. } => invalid("unsupported WebAssembly binary version"),
+        Payload::TypeSection(r) => scan_types(wasm, r.clone(), info),
+        Payload::ImportSection(r) => scan_imports(r.clone(), info),
+        Payload::FunctionSection(r) => scan_functions(r.clone(), info),
+        Payload::MemorySection(r) => scan_memory(r.clone(), info),
+        Payload::GlobalSection(r) => scan_globals(r.clone()),
+        Payload::ExportSection(r) => scan_exports(r.clone(), info),
+        Payload::ElementSection(r) => scan_elements(wasm, r.clone()),
+        Payload::DataSection(r) => scan_data(wasm, r),
+        Payload::CodeSectionEntry(body) => scan_body(body, info),
+        Payload::TagSection(_) => invalid("unknown section id 13"),
+        Payload::UnknownSection { id, .. } => invalid(format!("unknown section id {id}")),
+        // Table, start, data count and custom sections: read by wasm3 only.
+        _ => Ok(()),
     }
+}
+
+/// The `_start` export, which must be a function of type [] -> [].
+fn start_function(info: &Info) -> R<u32> {
     let Some(start) = info.start_export else {
         return invalid("module exports no `_start` function (not a WASI command)");
     };
@@ -336,89 +279,77 @@ pub(super) fn scan(wasm: &[u8]) -> R<Scanned> {
         .get(start as usize)
         .and_then(|&t| info.types.get(t as usize));
     match start_type {
-        Some((params, results)) if params.is_empty() && results.is_empty() => {}
-        _ => return invalid("export `_start` is not a function of type [] -> []"),
+        Some((params, results)) if params.is_empty() && results.is_empty() => Ok(start),
+        _ => invalid("export `_start` is not a function of type [] -> []"),
     }
-    let bytes = rewrite(wasm, &sections, &info)?;
-    Ok(Scanned {
-        bytes,
-        start_function: start,
-        initial_pages: info.initial_pages,
-    })
 }
 
-fn scan_types(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
-    let count = r.u32()?;
-    info.type_entries = r.pos;
-    for _ in 0..count {
-        if r.byte()? != 0x60 {
+fn scan_types(wasm: &[u8], reader: TypeSectionReader<'_>, info: &mut Info) -> R<()> {
+    for group in reader.into_iter_with_offsets() {
+        let (at, group) = group?;
+        let inner = group.into_types().next().map(|t| t.composite_type.inner);
+        let (Some(CompositeInnerType::Func(f)), Some(0x60)) = (inner, wasm.get(offset(at))) else {
             return unsupported("only function types are supported");
-        }
-        let mut params = Vec::new();
-        for _ in 0..r.u32()? {
-            params.push(value_type(r.byte()?)?);
-        }
-        let mut results = Vec::new();
-        for _ in 0..r.u32()? {
-            results.push(value_type(r.byte()?)?);
-        }
+        };
+        let codes = |ts: &[ValType]| ts.iter().map(|&t| value_type(t)).collect::<R<Vec<u8>>>();
+        let (params, results) = (codes(f.params())?, codes(f.results())?);
         if results.len() > 1 {
-            return unsupported(format!(
-                "multi-value function types are not implemented by wasm3 {WASM3_C_VERSION}"
-            ));
+            return lacks("multi-value function types are");
         }
         info.types.push((params, results));
     }
     Ok(())
 }
 
-fn scan_imports(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
-    for _ in 0..r.u32()? {
-        let module = r.name()?;
-        let field = r.name()?;
-        match r.byte()? {
-            0 => {
-                let t = r.u32()?;
-                let Some((params, results)) = info.types.get(t as usize) else {
-                    return invalid(format!("import `{module}::{field}` has an unknown type"));
-                };
-                let Some(host) = host_function(module, field) else {
-                    return Err(ScanError::Unlinkable(format!(
-                        "unknown import `{module}::{field}` (this backend provides WASI \
-                         preview1 functions only)"
-                    )));
-                };
-                if host.params != params.as_slice() || host.results != results.as_slice() {
-                    return Err(ScanError::Unlinkable(format!(
-                        "import `{module}::{field}` has type {}, expected {}",
-                        signature(params, results),
-                        signature(host.params, host.results)
-                    )));
-                }
+fn scan_imports(reader: ImportSectionReader<'_>, info: &mut Info) -> R<()> {
+    for import in reader.into_imports() {
+        let import = import?;
+        let (module, field) = (import.module, import.name);
+        let what = match import.ty {
+            TypeRef::Func(t) => {
+                check_import(module, field, info.types.get(t as usize))?;
                 info.function_types.push(t);
                 info.imported_functions += 1;
+                continue;
             }
-            kind => {
-                let what = match kind {
-                    1 => "table",
-                    2 => "memory",
-                    3 => "global",
-                    _ => "unknown kind of",
-                };
-                return Err(ScanError::Unlinkable(format!(
-                    "unknown import `{module}::{field}`: this backend provides no {what} imports"
-                )));
-            }
-        }
+            TypeRef::Table(_) => "table",
+            TypeRef::Memory(_) => "memory",
+            TypeRef::Global(_) => "global",
+            TypeRef::Tag(_) | TypeRef::FuncExact(_) => "unknown kind of",
+        };
+        return fail(
+            ErrorKind::Unlinkable,
+            format!("unknown import `{module}::{field}`: this backend provides no {what} imports"),
+        );
     }
     Ok(())
 }
 
-fn scan_functions(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
-    let count = r.u32()?;
-    info.function_entries = r.pos;
-    for _ in 0..count {
-        let t = r.u32()?;
+/// A function import must be a host function of the same type.
+fn check_import(module: &str, field: &str, ty: Option<&FuncType>) -> R<()> {
+    let Some((params, results)) = ty else {
+        return invalid(format!("import `{module}::{field}` has an unknown type"));
+    };
+    let Some(host) = host_function(module, field) else {
+        return fail(
+            ErrorKind::Unlinkable,
+            format!(
+                "unknown import `{module}::{field}` (this backend provides WASI preview1 \
+                 functions only)"
+            ),
+        );
+    };
+    if host.params != params.as_slice() || host.results != results.as_slice() {
+        let expected = signature(host.params, host.results);
+        let message = format!("import `{module}::{field}` has type {}, expected {expected}", signature(params, results));
+        return fail(ErrorKind::Unlinkable, message);
+    }
+    Ok(())
+}
+
+fn scan_functions(reader: FunctionSectionReader<'_>, info: &mut Info) -> R<()> {
+    for t in reader {
+        let t = t?;
         if t as usize >= info.types.len() {
             return invalid(format!("function type index {t} out of range"));
         }
@@ -427,450 +358,369 @@ fn scan_functions(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
     Ok(())
 }
 
-fn scan_memory(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
-    let count = r.u32()?;
-    if count > 1 {
-        return unsupported(format!(
-            "multiple memories are not implemented by wasm3 {WASM3_C_VERSION}"
-        ));
+fn scan_memory(reader: MemorySectionReader<'_>, info: &mut Info) -> R<()> {
+    if reader.count() > 1 {
+        return lacks("multiple memories are");
     }
-    if count == 1 {
-        let flags = r.byte()?;
-        let initial = r.u32()?;
-        match flags {
-            0 => {}
-            1 => {
-                let max = r.u32()?;
-                if max < initial {
-                    return invalid("memory maximum below its minimum");
-                }
-            }
-            _ => {
-                return unsupported(format!(
-                    "shared or 64-bit memories are not implemented by wasm3 {WASM3_C_VERSION}"
-                ))
-            }
+    for memory in reader {
+        let memory = memory?;
+        if memory.memory64 || memory.shared || memory.page_size_log2.is_some() {
+            return lacks("shared or 64-bit memories are");
         }
-        if initial > 65536 {
+        if memory.maximum.is_some_and(|max| max < memory.initial) {
+            return invalid("memory maximum below its minimum");
+        }
+        let Some(initial) = u32::try_from(memory.initial).ok().filter(|&i| i <= 65536) else {
             return invalid("memory size must be at most 65536 pages (4 GiB)");
-        }
+        };
         if initial > super::MAX_PAGES {
-            return Err(ScanError::ResourceLimit(format!(
+            let message = format!(
                 "initial memory of {initial} pages exceeds what wasm3 {WASM3_C_VERSION} can allocate"
-            )));
+            );
+            return fail(ErrorKind::ResourceLimit, message);
         }
         info.initial_pages = initial;
     }
     Ok(())
 }
 
-fn scan_exports(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
-    for _ in 0..r.u32()? {
-        let name = r.name()?;
-        let kind = r.byte()?;
-        let index = r.u32()?;
-        if name == "_start" {
-            if kind != 0 {
+fn scan_exports(reader: ExportSectionReader<'_>, info: &mut Info) -> R<()> {
+    for export in reader {
+        let export = export?;
+        if export.name == "_start" {
+            if export.kind != ExternalKind::Func {
                 return invalid("export `_start` is not a function");
             }
-            if index as usize >= info.function_types.len() {
+            if export.index as usize >= info.function_types.len() {
                 return invalid("export `_start` refers to an unknown function");
             }
-            info.start_export = Some(index);
+            info.start_export = Some(export.index);
         }
+    }
+    Ok(())
+}
+
+fn scan_globals(reader: GlobalSectionReader<'_>) -> R<()> {
+    for global in reader {
+        let global = global?;
+        value_type(global.ty.content_type)?;
+        if global.ty.shared {
+            return invalid("malformed global mutability");
+        }
+        const_expr(&mut global.init_expr.get_binary_reader())?;
+    }
+    Ok(())
+}
+
+/// The leading LEB128 of an element or data segment: its flags, which wasm3 reads as a
+/// table or memory index, so only 0 (active, table or memory 0) can be given to it.
+fn segment_flags(wasm: &[u8], segment: &Range<u64>) -> R<u32> {
+    let at = offset(segment.start);
+    Ok(BinaryReader::new(&wasm[at..offset(segment.end)], segment.start).read_var_u32()?)
+}
+
+fn scan_elements(wasm: &[u8], reader: ElementSectionReader<'_>) -> R<()> {
+    for element in reader {
+        let element = element?;
+        if segment_flags(wasm, &element.range)? != 0 {
+            return lacks(
+                "element segments other than active ones of table 0 (reference types, bulk \
+                 memory) are",
+            );
+        }
+        if let wasmparser::ElementKind::Active { offset_expr, .. } = &element.kind {
+            const_expr(&mut offset_expr.get_binary_reader())?;
+        }
+    }
+    Ok(())
+}
+
+/// Data segments, read on the section's raw bytes: a Go module carries thousands, and
+/// wasmparser's `Data` reader would decode each offset expression once more.
+fn scan_data(wasm: &[u8], reader: &DataSectionReader<'_>) -> R<()> {
+    let (start, end) = (offset(reader.original_position()), offset(reader.range().end));
+    let mut r = BinaryReader::new(&wasm[start..end], reader.original_position());
+    for _ in 0..reader.count() {
+        if r.read_var_u32()? != 0 {
+            return lacks("passive data segments (bulk memory) are");
+        }
+        const_expr(&mut r)?;
+        let len = r.read_var_u32()?;
+        r.read_bytes(len as usize)?;
+    }
+    if !r.eof() {
+        return invalid("section 11 size mismatch");
     }
     Ok(())
 }
 
 /// A constant expression (global initialiser, segment offset) up to its `end`. wasm3
-/// evaluates these with its compiler, so they get the same opcode check as code.
-fn const_expr(r: &mut Reader<'_>) -> R<()> {
+/// evaluates these with its compiler, so they get an opcode check on the raw bytes, as
+/// code does in [`instruction`].
+fn const_expr(r: &mut BinaryReader<'_>) -> R<()> {
     loop {
-        match r.byte()? {
+        match r.read_u8()? {
             0x0B => return Ok(()),
-            0x41 => r.skip_signed(32)?,
-            0x42 => r.skip_signed(64)?,
-            0x43 => {
-                r.take(4)?;
-            }
-            0x44 => {
-                r.take(8)?;
-            }
-            0x23 => {
-                r.u32()?;
-            }
-            op => {
-                return unsupported(format!(
-                    "opcode 0x{op:02x} in a constant expression is not implemented by wasm3 {WASM3_C_VERSION}"
-                ))
-            }
+            0x41 => drop(r.read_var_i32()?),
+            0x42 => drop(r.read_var_i64()?),
+            0x43 => drop(r.read_bytes(4)?),
+            0x44 => drop(r.read_bytes(8)?),
+            0x23 => drop(r.read_var_u32()?),
+            op => return lacks(&format!("opcode 0x{op:02x} in a constant expression is")),
         }
     }
 }
 
-fn scan_globals(r: &mut Reader<'_>) -> R<()> {
-    for _ in 0..r.u32()? {
-        value_type(r.byte()?)?;
-        if r.byte()? > 1 {
-            return invalid("malformed global mutability");
-        }
-        const_expr(r)?;
+fn scan_body(body: &FunctionBody<'_>, info: &mut Info) -> R<()> {
+    let index = info.bodies.len();
+    let mut locals: u64 = 0;
+    for local in body.get_locals_reader()? {
+        let (count, t) = local?;
+        locals = locals.saturating_add(u64::from(count));
+        value_type(t)?;
     }
+    if locals > 50_000 {
+        return invalid(format!("function body {index} declares too many locals"));
+    }
+    let mut code = body.get_binary_reader_for_operators()?;
+    scan_instructions(&mut code, &mut info.patches)?;
+    if !code.eof() {
+        return invalid(format!("function body {index} has bytes after its final `end`"));
+    }
+    info.bodies.push(offset(body.range().start)..offset(body.range().end));
     Ok(())
 }
 
-fn scan_elements(r: &mut Reader<'_>) -> R<()> {
-    for _ in 0..r.u32()? {
-        if r.u32()? != 0 {
-            return unsupported(format!(
-                "element segments other than active ones of table 0 (reference types, bulk \
-                 memory) are not implemented by wasm3 {WASM3_C_VERSION}"
-            ));
-        }
-        const_expr(r)?;
-        for _ in 0..r.u32()? {
-            r.u32()?;
-        }
-    }
-    Ok(())
-}
-
-fn scan_data(r: &mut Reader<'_>) -> R<()> {
-    for _ in 0..r.u32()? {
-        match r.u32()? {
-            0 => {}
-            _ => {
-                return unsupported(format!(
-                    "passive data segments (bulk memory) are not implemented by wasm3 {WASM3_C_VERSION}"
-                ))
-            }
-        }
-        const_expr(r)?;
-        let len = r.u32()? as usize;
-        r.take(len)?;
-    }
-    Ok(())
-}
-
-fn scan_code(r: &mut Reader<'_>, info: &mut Info) -> R<()> {
-    let count = r.u32()?;
-    info.code_entries = r.pos;
-    info.defined_functions = count;
-    for index in 0..count {
-        let size = r.u32()? as usize;
-        let body_end = r
-            .pos
-            .checked_add(size)
-            .filter(|&e| e <= r.end)
-            .ok_or_else(|| {
-                ScanError::Invalid(format!("function body {index} extends past its section"))
-            })?;
-        let mut body = Reader::new(r.bytes, r.pos, body_end);
-        let mut locals: u64 = 0;
-        for _ in 0..body.u32()? {
-            locals = locals.saturating_add(u64::from(body.u32()?));
-            value_type(body.byte()?)?;
-        }
-        if locals > 50_000 {
-            return invalid(format!("function body {index} declares too many locals"));
-        }
-        scan_instructions(&mut body, &mut info.patches)?;
-        if body.pos != body_end {
-            return invalid(format!(
-                "function body {index} has bytes after its final `end`"
-            ));
-        }
-        info.bodies.push((r.pos, body_end));
-        r.pos = body_end;
-    }
-    Ok(())
-}
-
-/// Walk one function body's instructions up to its final `end`.
-fn scan_instructions(r: &mut Reader<'_>, patches: &mut Vec<Patch>) -> R<()> {
+/// Walk one function body's instructions up to its final `end`. The walk reads raw opcode
+/// bytes with wasmparser's `BinaryReader` rather than decoding each instruction into an
+/// operator: wasm3 indexes its opcode tables with these bytes, and a full decode made
+/// wasm3's `prepare` 60-70% slower.
+fn scan_instructions(r: &mut BinaryReader<'_>, patches: &mut Vec<Patch>) -> R<()> {
     let mut depth: u32 = 0;
     loop {
-        let at = r.pos;
-        let op = r.byte()?;
-        match op {
-            0x0B => {
-                if depth == 0 {
-                    return Ok(());
-                }
-                depth -= 1;
-            }
+        let at = offset(r.original_position());
+        match r.read_u8()? {
+            0x0B if depth == 0 => return Ok(()),
+            0x0B => depth -= 1,
             0x02..=0x04 => {
-                block_type(r)?;
+                block_type(r.read_u8()?)?;
                 depth += 1;
             }
-            0x00 | 0x01 | 0x05 | 0x0F | 0x1A | 0x1B => {}
-            0x0C | 0x0D | 0x10 | 0x20..=0x24 => {
-                r.u32()?;
-            }
-            0x0E => {
-                let targets = r.u32()?;
-                for _ in 0..=targets {
-                    r.u32()?;
+            op => {
+                if let Some(helper) = immediates(r, op, at)? {
+                    let len = offset(r.original_position()) - at;
+                    patches.push(Patch { offset: at, len, helper });
                 }
             }
-            0x11 => {
-                r.u32()?;
-                if r.byte()? != 0 {
-                    return unsupported(format!(
-                        "call_indirect on a table other than 0 is not implemented by wasm3 {WASM3_C_VERSION}"
-                    ));
-                }
-            }
-            0x28..=0x3E => {
-                let align = r.u32()?;
-                if align >= 32 {
-                    return unsupported("memory instruction with an explicit memory index");
-                }
-                r.u32()?;
-            }
-            0x3F | 0x40 => {
-                if r.byte()? != 0 {
-                    return unsupported("memory.size/grow on a memory other than 0");
-                }
-                if op == 0x3F {
-                    patches.push(Patch {
-                        offset: at,
-                        len: r.pos - at,
-                        helper: Helper::Size,
-                    });
-                }
-            }
-            0x41 => r.skip_signed(32)?,
-            0x42 => r.skip_signed(64)?,
-            0x43 => {
-                r.take(4)?;
-            }
-            0x44 => {
-                r.take(8)?;
-            }
-            0x45..=0xC4 => {}
-            0xFC => fc_instruction(r, at, patches)?,
-            _ => return refused_opcode(op, at),
         }
     }
 }
 
-/// The 0xFC-prefixed instruction at `at` (its prefix read): the saturating conversions, and
-/// bulk memory's copy and fill on memory 0, which are patched into helper calls.
-fn fc_instruction(r: &mut Reader<'_>, at: usize, patches: &mut Vec<Patch>) -> R<()> {
-    let sub = r.u32()?;
-    match sub {
-        0..=7 => {}
-        10 | 11 => {
+/// Read the immediates of instruction `op` (at file offset `at`, neither a block nor an
+/// `end`), refusing what wasm3 0.4.7 does not implement; the helper that replaces it, if any.
+fn immediates(r: &mut BinaryReader<'_>, op: u8, at: usize) -> R<Option<Helper>> {
+    match op {
+        0x00 | 0x01 | 0x05 | 0x0F | 0x1A | 0x1B | 0x45..=0xC4 => {}
+        0x0C | 0x0D | 0x10 | 0x20..=0x24 => drop(r.read_var_u32()?),
+        0x0E => {
+            for _ in 0..=r.read_var_u32()? {
+                r.read_var_u32()?;
+            }
+        }
+        0x11 => {
+            r.read_var_u32()?;
+            if r.read_u8()? != 0 {
+                return lacks("call_indirect on a table other than 0 is");
+            }
+        }
+        0x28..=0x3E => {
+            if r.read_var_u32()? >= 32 {
+                return unsupported("memory instruction with an explicit memory index");
+            }
+            r.read_var_u32()?;
+        }
+        0x3F | 0x40 => {
+            if r.read_u8()? != 0 {
+                return unsupported("memory.size/grow on a memory other than 0");
+            }
+            return Ok((op == 0x3F).then_some(Helper::Size));
+        }
+        0x41 => drop(r.read_var_i32()?),
+        0x42 => drop(r.read_var_i64()?),
+        0x43 => drop(r.read_bytes(4)?),
+        0x44 => drop(r.read_bytes(8)?),
+        0xFC => return fc_instruction(r),
+        _ => return refused_opcode(op, at),
+    }
+    Ok(None)
+}
+
+/// The 0xFC-prefixed instructions (prefix read): the saturating conversions, and bulk
+/// memory's copy and fill on memory 0, which are replaced by helper calls.
+fn fc_instruction(r: &mut BinaryReader<'_>) -> R<Option<Helper>> {
+    match r.read_var_u32()? {
+        0..=7 => Ok(None),
+        sub @ (10 | 11) => {
             let memories = if sub == 10 { 2 } else { 1 };
             for _ in 0..memories {
-                if r.u32()? != 0 {
+                if r.read_var_u32()? != 0 {
                     return unsupported("bulk memory on a memory other than 0");
                 }
             }
-            let helper = if sub == 10 { Helper::Copy } else { Helper::Fill };
-            patches.push(Patch {
-                offset: at,
-                len: r.pos - at,
-                helper,
-            });
+            Ok(Some(if sub == 10 { Helper::Copy } else { Helper::Fill }))
         }
-        8 | 9 => {
-            return unsupported(format!(
-                "memory.init/data.drop (bulk memory) are not implemented by wasm3 {WASM3_C_VERSION}"
-            ))
-        }
-        12..=17 => {
-            return unsupported(format!(
-                "table instructions (reference types) are not implemented by wasm3 {WASM3_C_VERSION}"
-            ))
-        }
-        _ => return invalid(format!("unknown instruction 0xfc {sub}")),
+        8 | 9 => lacks("memory.init/data.drop (bulk memory) are"),
+        12..=17 => lacks("table instructions (reference types) are"),
+        sub => invalid(format!("unknown instruction 0xfc {sub}")),
     }
-    Ok(())
 }
 
 /// An opcode wasm3 0.4.7 does not implement (it indexes its tables with the raw opcode, so
 /// an unknown one must never reach it), named by the proposal it belongs to.
-fn refused_opcode(op: u8, at: usize) -> R<()> {
+fn refused_opcode<T>(op: u8, at: usize) -> R<T> {
     match op {
-        0xFD => unsupported(format!("SIMD is not implemented by wasm3 {WASM3_C_VERSION}")),
-        0x06..=0x0A | 0x18 | 0x19 | 0x1F => {
-            unsupported(format!(
-                "exception handling is not implemented by wasm3 {WASM3_C_VERSION}"
-            ))
-        }
-        0x12 | 0x13 => {
-            unsupported(format!("tail calls are not implemented by wasm3 {WASM3_C_VERSION}"))
-        }
-        0x1C | 0x25 | 0x26 | 0xD0..=0xD2 => {
-            unsupported(format!(
-                "reference types are not implemented by wasm3 {WASM3_C_VERSION}"
-            ))
-        }
-        _ => {
-            unsupported(format!(
-                "opcode 0x{op:02x} at offset {at} is not implemented by wasm3 {WASM3_C_VERSION}"
-            ))
-        }
+        0xFD => lacks("SIMD is"),
+        0x06..=0x0A | 0x18 | 0x19 | 0x1F => lacks("exception handling is"),
+        0x12 | 0x13 => lacks("tail calls are"),
+        0x1C | 0x25 | 0x26 | 0xD0..=0xD2 => lacks("reference types are"),
+        _ => lacks(&format!("opcode 0x{op:02x} at offset {at} is")),
     }
 }
 
-fn block_type(r: &mut Reader<'_>) -> R<()> {
-    match r.byte()? {
-        0x40 | 0x7F | 0x7E | 0x7D | 0x7C => Ok(()),
-        0x7B | 0x70 | 0x6F => unsupported(format!(
-            "block results of type v128 or references are not implemented by wasm3 {WASM3_C_VERSION}"
-        )),
-        _ => unsupported(format!(
-            "blocks with a type index (multi-value) are not implemented by wasm3 {WASM3_C_VERSION}"
-        )),
+fn block_type(b: u8) -> R<()> {
+    match b {
+        0x40 | I32 | I64 | F32 | F64 => Ok(()),
+        0x7B | 0x70 | 0x6F => lacks("block results of type v128 or references are"),
+        _ => lacks("blocks with a type index (multi-value) are"),
     }
 }
 
-fn write_u32(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7F) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
+/// The helpers a module needs, their function indices and their types.
+struct Helpers {
+    /// In the order they are appended.
+    used: Vec<Helper>,
+    /// Function index of the first helper (after all functions of the module).
+    first: u32,
+    /// Type index of each used helper.
+    types: Vec<u32>,
+    /// Helper types the module lacks, appended to its type section.
+    new_types: Vec<FuncType>,
+}
+
+impl Helpers {
+    fn new(info: &Info) -> R<Helpers> {
+        let used: Vec<Helper> = Helper::ALL
+            .into_iter()
+            .filter(|h| info.patches.iter().any(|p| p.helper == *h))
+            .collect();
+        let total = info.function_types.len() + used.len();
+        let first = u32::try_from(info.function_types.len())
+            .ok()
+            .filter(|_| total <= 1_000_000)
+            .map_or_else(|| unsupported("too many functions"), Ok)?;
+        let mut new_types: Vec<FuncType> = Vec::new();
+        let mut types = Vec::new();
+        for h in &used {
+            let (params, results) = h.signature();
+            let wanted = (params.to_vec(), results.to_vec());
+            let known = info.types.iter().chain(&new_types).position(|t| *t == wanted);
+            let index = known.unwrap_or_else(|| {
+                new_types.push(wanted);
+                info.types.len() + new_types.len() - 1
+            });
+            types.push(u32::try_from(index).or_else(|_| unsupported("too many types"))?);
         }
-        out.push(byte | 0x80);
+        Ok(Helpers {
+            used,
+            first,
+            types,
+            new_types,
+        })
+    }
+
+    fn function_index(&self, helper: Helper) -> u32 {
+        let position = self.used.iter().position(|h| *h == helper).unwrap_or(0);
+        self.first + position as u32
     }
 }
 
-fn section(out: &mut Vec<u8>, id: u8, contents: &[u8]) -> R<()> {
-    out.push(id);
-    write_len(out, contents.len())?;
-    out.extend_from_slice(contents);
-    Ok(())
-}
-
-fn write_len(out: &mut Vec<u8>, len: usize) -> R<()> {
-    let len = u32::try_from(len).or_else(|_| unsupported("module too large"))?;
-    write_u32(out, len);
-    Ok(())
-}
+const TYPE_SECTION: u8 = 1;
+const FUNCTION_SECTION: u8 = 3;
+const CODE_SECTION: u8 = 10;
+const DATA_COUNT_SECTION: u8 = 12;
 
 /// Build the module wasm3 will parse: patched instructions replaced by calls, helpers
 /// appended (with their types if the module lacks them), and no data count section
 /// (wasm3 0.4.7 rejects it as out of order). A module needing none of this is copied.
-fn rewrite(wasm: &[u8], sections: &[Section], info: &Info) -> R<Vec<u8>> {
-    let has_data_count = sections.iter().any(|s| s.id == SECTION_DATA_COUNT);
-    if info.patches.is_empty() && !has_data_count {
+fn rewrite(wasm: &[u8], info: &Info) -> R<Vec<u8>> {
+    let has = |id: u8| info.sections.iter().any(|s| s.id == id);
+    if info.patches.is_empty() && !has(DATA_COUNT_SECTION) {
         return Ok(wasm.to_vec());
     }
-    let helpers: Vec<Helper> = Helper::ALL
-        .into_iter()
-        .filter(|h| info.patches.iter().any(|p| p.helper == *h))
-        .collect();
-    let total = info.function_types.len() + helpers.len();
-    let first_helper = u32::try_from(info.function_types.len())
-        .ok()
-        .filter(|_| total <= 1_000_000)
-        .ok_or_else(|| ScanError::Unsupported("too many functions".into()))?;
-    let helper_index = |h: Helper| {
-        let position = helpers.iter().position(|x| *x == h).unwrap_or(0);
-        first_helper + position as u32
-    };
-
-    let (helper_types, new_types) = helper_types(info, &helpers)?;
-    let has = |id: u8| sections.iter().any(|s| s.id == id);
-    let complete = has(SECTION_TYPE) && has(SECTION_FUNCTION) && has(SECTION_CODE);
-    if !helpers.is_empty() && !complete {
+    let helpers = Helpers::new(info)?;
+    let calls = !helpers.used.is_empty();
+    if calls && !(has(TYPE_SECTION) && has(FUNCTION_SECTION) && has(CODE_SECTION)) {
         return invalid("code without type, function or code section");
     }
-
-    let mut out = wasm[..8].to_vec();
-    for s in sections {
+    // A call is at most 4 bytes longer than the instruction it replaces; wasm-encoder
+    // panics on sizes past u32.
+    let bound = wasm.len() + 4 * info.patches.len() + 4096;
+    if u32::try_from(bound).is_err() {
+        return unsupported("module too large");
+    }
+    let mut out = Vec::with_capacity(bound);
+    out.extend_from_slice(&wasm[..8]);
+    for s in &info.sections {
         match s.id {
-            SECTION_DATA_COUNT => {}
-            SECTION_TYPE if !new_types.is_empty() => {
-                section(&mut out, s.id, &type_section(wasm, s, info, &new_types)?)?;
+            DATA_COUNT_SECTION => {}
+            TYPE_SECTION if !helpers.new_types.is_empty() => {
+                type_section(info, &helpers).append_to(&mut out);
             }
-            SECTION_FUNCTION if !helpers.is_empty() => {
-                let mut c = Vec::new();
-                write_len(&mut c, info.defined_functions as usize + helpers.len())?;
-                c.extend_from_slice(&wasm[info.function_entries..s.end]);
-                for &t in &helper_types {
-                    write_u32(&mut c, t);
-                }
-                section(&mut out, s.id, &c)?;
-            }
-            SECTION_CODE if !helpers.is_empty() => {
-                section(&mut out, s.id, &code_section(wasm, info, &helpers, &helper_index)?)?;
-            }
-            _ => out.extend_from_slice(&wasm[s.start..s.end]),
+            FUNCTION_SECTION if calls => function_section(info, &helpers).append_to(&mut out),
+            CODE_SECTION if calls => code_section(wasm, info, &helpers).append_to(&mut out),
+            _ => out.extend_from_slice(&wasm[s.bytes.clone()]),
         }
     }
     Ok(out)
 }
 
-/// The type index of each helper: an existing type of the module with its signature, or
-/// one appended (each new signature once); and the types to append.
-fn helper_types(info: &Info, helpers: &[Helper]) -> R<(Vec<u32>, Vec<(&'static [u8], &'static [u8])>)> {
-    let mut new_types: Vec<(&[u8], &[u8])> = Vec::new();
-    let mut helper_types = Vec::new();
-    for h in helpers {
-        let (params, results) = h.signature();
-        let existing = info
-            .types
-            .iter()
-            .position(|(p, r)| p.as_slice() == params && r.as_slice() == results);
-        let index = match existing {
-            Some(t) => t,
-            None => match new_types.iter().position(|&t| t == (params, results)) {
-                Some(t) => info.types.len() + t,
-                None => {
-                    new_types.push((params, results));
-                    info.types.len() + new_types.len() - 1
-                }
-            },
-        };
-        helper_types.push(u32::try_from(index).or_else(|_| unsupported("too many types"))?);
+fn type_section(info: &Info, helpers: &Helpers) -> TypeSection {
+    let mut section = TypeSection::new();
+    for (params, results) in info.types.iter().chain(&helpers.new_types) {
+        let params = params.iter().map(|&t| encoder_type(t));
+        section.ty().function(params, results.iter().map(|&t| encoder_type(t)));
     }
-    Ok((helper_types, new_types))
+    section
 }
 
-/// The type section `s` with the helpers' new types appended.
-fn type_section(wasm: &[u8], s: &Section, info: &Info, new_types: &[(&[u8], &[u8])]) -> R<Vec<u8>> {
-    let mut c = Vec::new();
-    write_len(&mut c, info.types.len() + new_types.len())?;
-    c.extend_from_slice(&wasm[info.type_entries..s.end]);
-    for (params, results) in new_types {
-        c.push(0x60);
-        write_len(&mut c, params.len())?;
-        c.extend_from_slice(params);
-        write_len(&mut c, results.len())?;
-        c.extend_from_slice(results);
+fn function_section(info: &Info, helpers: &Helpers) -> FunctionSection {
+    let mut section = FunctionSection::new();
+    let defined = &info.function_types[info.imported_functions..];
+    for &t in defined.iter().chain(&helpers.types) {
+        section.function(t);
     }
-    Ok(c)
+    section
 }
 
-/// The code section: every body with its patched instructions replaced by calls of the
-/// helpers, then the helpers' bodies.
-fn code_section(wasm: &[u8], info: &Info, helpers: &[Helper], helper_index: &dyn Fn(Helper) -> u32) -> R<Vec<u8>> {
-    let mut c = Vec::new();
-    write_len(&mut c, info.defined_functions as usize + helpers.len())?;
+/// The code section with each patched instruction replaced by a call to its helper
+/// (every other byte copied), then the helpers' bodies.
+fn code_section(wasm: &[u8], info: &Info, helpers: &Helpers) -> CodeSection {
+    let mut section = CodeSection::new();
     let mut patches = info.patches.iter().peekable();
     let mut body = Vec::new();
-    for &(start, end) in &info.bodies {
+    for range in &info.bodies {
         body.clear();
-        let mut pos = start;
-        while let Some(p) = patches.next_if(|p| p.offset < end) {
+        let mut pos = range.start;
+        while let Some(p) = patches.next_if(|p| p.offset < range.end) {
             body.extend_from_slice(&wasm[pos..p.offset]);
-            body.push(0x10); // call
-            write_u32(&mut body, helper_index(p.helper));
+            InstructionSink::new(&mut body).call(helpers.function_index(p.helper));
             pos = p.offset + p.len;
         }
-        body.extend_from_slice(&wasm[pos..end]);
-        write_len(&mut c, body.len())?;
-        c.extend_from_slice(&body);
+        body.extend_from_slice(&wasm[pos..range.end]);
+        section.raw(&body);
     }
-    for h in helpers {
-        write_len(&mut c, h.body().len())?;
-        c.extend_from_slice(h.body());
+    for h in &helpers.used {
+        section.raw(h.body());
     }
-    Ok(c)
+    section
 }
