@@ -5,8 +5,12 @@
 //! (backend, workload, language) cell; [`Results::rows`] flattens it into the long format
 //! (one [`Row`] per backend × workload × mode × phase × statistic) that CSV and dashboards use.
 
+mod machine;
 mod schema;
+mod sentinel;
+pub use machine::{Fingerprint, MachineSignals};
 pub use schema::{results_schema, results_schema_text, SCHEMA_PATH};
+pub use sentinel::{Disturbance, Probe, Sentinel};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -370,6 +374,12 @@ pub struct Cell {
     pub error: Option<CellError>,
     #[serde(default)]
     pub measurements: Vec<Measurement>,
+    /// What the machine did during each round of the cell.
+    #[serde(default)]
+    pub machine: Vec<MachineSignals>,
+    /// Rounds measured while the drift sentinel saw the machine off its speed.
+    #[serde(default)]
+    pub disturbed: Vec<Disturbance>,
 }
 
 impl Cell {
@@ -384,6 +394,8 @@ impl Cell {
             artifact_bytes: None,
             error: None,
             measurements: Vec::new(),
+            machine: Vec::new(),
+            disturbed: Vec::new(),
         }
     }
 }
@@ -417,6 +429,9 @@ pub struct Environment {
     /// the floor under every phase figure.
     #[serde(default)]
     pub timer_overhead_ns: Option<f64>,
+    /// The machine's identity (CPU, microcode, caches, memory, hypervisor, kernel).
+    #[serde(default)]
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// The settings a run was made with.
@@ -475,6 +490,9 @@ pub struct Results {
     /// Cells that were planned but not (yet) measured.
     #[serde(default)]
     pub missing: Vec<CellId>,
+    /// The drift sentinel's probes through the run (absent: run without one).
+    #[serde(default)]
+    pub sentinel: Option<Sentinel>,
 }
 
 /// Error reading a results document.
@@ -498,6 +516,7 @@ impl Results {
             complete: false,
             cells: Vec::new(),
             missing: Vec::new(),
+            sentinel: None,
         }
     }
 
@@ -640,6 +659,8 @@ mod tests {
                 instances: None,
                 concurrency: None,
             }],
+            machine: vec![],
+            disturbed: vec![],
         });
         r.cells.push(Cell {
             id: CellId {
@@ -657,6 +678,8 @@ mod tests {
                 message: "unreachable".into(),
             }),
             measurements: vec![],
+            machine: vec![],
+            disturbed: vec![],
         });
         r
     }

@@ -19,6 +19,7 @@ use std::fmt::Write as _;
 use wasmbench_data::{CellId, Measurement, Results, Unit};
 
 use crate::stats::{mann_whitney_p, median, median_ratio_ci95};
+use crate::compare_machine::MachineComparison;
 
 /// Fewest samples per side for the statistical test: with 3 against 3, Mann–Whitney can
 /// never reach p < 0.05, so a smaller series is reported as inconclusive, not as "no change".
@@ -191,6 +192,8 @@ pub struct Comparison {
     pub flags_changed: Vec<(CellId, Vec<String>, Vec<String>)>,
     pub threshold: f64,
     pub alpha: f64,
+    /// The two runs' machines: fingerprints and drift sentinels.
+    pub machine: MachineComparison,
 }
 
 impl Comparison {
@@ -207,9 +210,9 @@ impl Comparison {
     }
 
     /// Whether the gate fails: a significant regression beyond the threshold, or in
-    /// `strict` mode anything missing or failed.
+    /// `strict` mode anything missing or failed, or runs made on different machines.
     pub fn fails(&self, strict: bool) -> bool {
-        self.count(&Verdict::Slower) > 0 || (strict && self.incomplete())
+        self.count(&Verdict::Slower) > 0 || (strict && (self.incomplete() || self.machine.different_machines()))
     }
 }
 
@@ -237,6 +240,7 @@ pub fn compare(baseline: &Results, new: &Results, options: &Options) -> Result<C
     let mut out = Comparison {
         threshold: options.threshold,
         alpha: options.alpha,
+        machine: MachineComparison::of(baseline, new, options.threshold * 100.0),
         ..Comparison::default()
     };
     // Planned but unmeasured cells of an interrupted run count as absent.
@@ -391,6 +395,7 @@ pub fn markdown(c: &Comparison, baseline_name: &str, new_name: &str) -> String {
         c.only_in_baseline.len() + c.only_in_new.len(),
         c.failed.len()
     );
+    s.push_str(&c.machine.markdown());
     if !c.rows.is_empty() {
         let _ = writeln!(s, "| cell | metric | baseline | new | change | 95% CI | p | n | verdict |");
         let _ = writeln!(s, "|---|---|---:|---:|---:|---|---:|---|---|");
@@ -455,18 +460,10 @@ mod tests {
 
     fn cell(backend: &str, workload: &str, measurements: Vec<Measurement>) -> Cell {
         Cell {
-            id: CellId {
-                backend: backend.into(),
-                workload: workload.into(),
-                language: "c".into(),
-            },
-            kind: BackendKind::Interpreter,
-            flags: vec![],
             module_bytes: 1,
-            module_features: vec![],
-            artifact_bytes: None,
             error: None,
             measurements,
+            ..Cell::new(CellId { backend: backend.into(), workload: workload.into(), language: "c".into() }, BackendKind::Interpreter)
         }
     }
 

@@ -28,6 +28,7 @@ pub fn collect(checkout: &Path) -> Environment {
         load_average_before: load_average(),
         load_average_after: None,
         timer_overhead_ns: Some(timer_overhead_ns()),
+        fingerprint: Some(crate::fingerprint::collect()),
     }
 }
 

@@ -16,9 +16,11 @@
 pub mod callgrind;
 pub mod commands;
 pub mod compare;
+pub mod compare_machine;
 pub mod environment;
 pub mod external_cli;
 pub mod failure;
+pub mod fingerprint;
 pub mod gateway_results;
 pub mod manifest;
 pub mod measure;

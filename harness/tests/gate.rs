@@ -43,6 +43,8 @@ fn cell(backend: &str, samples: Vec<f64>) -> Cell {
             instances: None,
             concurrency: None,
         }],
+        machine: vec![],
+        disturbed: vec![],
     }
 }
 

@@ -85,6 +85,8 @@ fn cell(backend: &str, kind: BackendKind, workload: &str, language: &str, scale:
         artifact_bytes: None,
         error: None,
         measurements,
+        machine: vec![],
+        disturbed: vec![],
     }
 }
 
@@ -107,6 +109,7 @@ pub fn results() -> Results {
         load_average_before: Some([0.5, 0.4, 0.3]),
         load_average_after: Some([0.9, 0.6, 0.4]),
         timer_overhead_ns: Some(20.0),
+        fingerprint: None,
     };
     let config = RunConfig {
         cold_samples: 5,

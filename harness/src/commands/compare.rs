@@ -28,7 +28,8 @@ pub struct CompareArgs {
     /// Markdown report [default: compare.md beside NEW]
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Also fail (exit 1) when a cell is missing or failed on either side
+    /// Also fail (exit 1) when a cell is missing or failed on either side, or when the two
+    /// runs were made on machines with different fingerprints
     #[arg(long)]
     pub strict: bool,
     /// Report only: exit 0 even on a regression (for noisy wall-clock gates)
@@ -58,6 +59,7 @@ pub fn execute(args: CompareArgs) -> Result<u8> {
         .with_context(|| format!("writing {}", output.display()))?;
     print!("{report}");
     eprintln!("wasmbench: wrote {}", output.display());
+    say_machines(&comparison.machine);
     if !comparison.fails(args.strict) {
         return Ok(SUCCESS);
     }
@@ -65,7 +67,7 @@ pub fn execute(args: CompareArgs) -> Result<u8> {
         let why = if comparison.count(&compare::Verdict::Slower) > 0 {
             format!("{} significant regressions beyond {}", comparison.count(&compare::Verdict::Slower), args.threshold)
         } else {
-            "cells missing or failed (--strict)".to_string()
+            "cells missing or failed, or different machines (--strict)".to_string()
         };
         if args.warn_only {
             eprintln!("wasmbench: {why} (reported only: --warn-only)");
@@ -75,4 +77,13 @@ pub fn execute(args: CompareArgs) -> Result<u8> {
             Ok(FAILURE)
         }
     }
+}
+
+/// The machines' verdicts on stderr too, where a gate's log shows them: loudly when the
+/// fingerprints differ, and the sentinel's drift verdict.
+fn say_machines(machine: &crate::compare_machine::MachineComparison) {
+    if let Some(differences) = machine.fingerprint_differences.as_ref().filter(|d| !d.is_empty()) {
+        eprintln!("wasmbench: WARNING: the two runs were made on DIFFERENT MACHINES ({}); wall-clock figures do not compare", differences.join("; "));
+    }
+    eprintln!("wasmbench: {}", machine.drift_verdict());
 }

@@ -105,6 +105,8 @@ mod tests {
                 instances: None,
                 concurrency: None,
             }],
+            machine: vec![],
+            disturbed: vec![],
         });
         results.cells.push(Cell {
             id: CellId {
@@ -122,6 +124,8 @@ mod tests {
                 message: "deadline exceeded, \"10 s\"".into(),
             }),
             measurements: vec![],
+            machine: vec![],
+            disturbed: vec![],
         });
         let text = String::from_utf8(CsvExporter.render(&results).expect("csv")).expect("utf8");
         let expected = "\
