@@ -30,6 +30,7 @@ pub mod presets;
 pub mod process;
 pub mod protocol;
 pub mod scenario_http;
+pub mod sentinel;
 pub mod settings;
 pub mod stats;
 pub mod timing;

@@ -15,7 +15,29 @@ const STDERR_KEEP: usize = 4096;
 struct Exit {
     status: libc::c_int,
     max_rss_kib: libc::c_long,
+    usage: Usage,
     at: Instant,
+}
+
+/// What a child process used, from `wait4`'s rusage: CPU time and context switches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+}
+
+impl Usage {
+    fn of(r: &libc::rusage) -> Usage {
+        let ns = |t: libc::timeval| (t.tv_sec.max(0) as u64) * 1_000_000_000 + (t.tv_usec.max(0) as u64) * 1_000;
+        Usage {
+            user_ns: ns(r.ru_utime),
+            sys_ns: ns(r.ru_stime),
+            voluntary_switches: r.ru_nvcsw.max(0) as u64,
+            involuntary_switches: r.ru_nivcsw.max(0) as u64,
+        }
+    }
 }
 
 /// Block until `pid` exits; reap it and return its status and resource usage.
@@ -31,6 +53,7 @@ fn wait4(pid: libc::pid_t) -> std::io::Result<Exit> {
             return Ok(Exit {
                 status,
                 max_rss_kib: usage.ru_maxrss,
+                usage: Usage::of(&usage),
                 at: Instant::now(),
             });
         }
@@ -55,6 +78,8 @@ pub struct ProcessOutcome {
     pub max_rss_bytes: Option<u64>,
     /// The child outlived its time budget and was killed.
     pub timed_out: bool,
+    /// Its CPU time and context switches.
+    pub usage: Usage,
 }
 
 impl ProcessOutcome {
@@ -129,5 +154,6 @@ pub fn run_process(
         wall_ns: u64::try_from(exit.at.duration_since(start).as_nanos()).unwrap_or(u64::MAX),
         max_rss_bytes: u64::try_from(exit.max_rss_kib).ok().map(|k| k * 1024),
         timed_out,
+        usage: exit.usage,
     })
 }

@@ -53,6 +53,18 @@ pub struct Settings {
     /// Wall-clock phases, or instruction counts of `execute` under callgrind (then
     /// nothing else is measured).
     pub measure: Measure,
+    /// The drift sentinel, unless turned off (or counting instructions).
+    pub sentinel: Option<SentinelSettings>,
+}
+
+/// How often the drift sentinel is probed, and when a cell counts as disturbed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SentinelSettings {
+    /// Longest time between two probes while cells are measured (probed between cells).
+    pub every: std::time::Duration,
+    /// A cell measured while the machine's speed was off its run median by more than this
+    /// many percent is measured again.
+    pub threshold_pct: f64,
 }
 
 /// How each cell's samples are spread over the run.

@@ -15,7 +15,7 @@ use crate::manifest::Manifest;
 use crate::measure::driver::Checkpoint;
 use crate::plan::{plan, CellPlan, Selection};
 use crate::presets::{positive_seconds, sampling, Choice};
-use crate::settings::{config, Measure, Settings};
+use crate::settings::{config, Measure, SentinelSettings, Settings};
 use crate::{environment, measure, scenario_http};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,6 +129,18 @@ pub struct RunArgs {
     /// Write the end-of-run report without its PNG charts
     #[arg(long)]
     pub no_charts: bool,
+    /// Drift sentinel: longest time between two probes of the machine's speed while
+    /// cells are measured, in seconds (it is probed between cells, after every round and
+    /// at the end; 0: between every two cells)
+    #[arg(long, default_value_t = 10.0)]
+    pub sentinel_every: f64,
+    /// Drift sentinel: a cell measured while the machine's speed was off its run median
+    /// by more than this percentage is flagged and measured again
+    #[arg(long, default_value_t = 10.0)]
+    pub sentinel_threshold: f64,
+    /// Run without the drift sentinel
+    #[arg(long)]
+    pub no_sentinel: bool,
 }
 
 impl RunArgs {
@@ -211,7 +223,26 @@ fn settings(args: &RunArgs) -> Result<Settings> {
         },
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
         measure: args.measure,
+        sentinel: sentinel(args)?,
     })
+}
+
+/// The drift sentinel's settings; none with --no-sentinel or when counting instructions
+/// (which the machine's speed does not change).
+fn sentinel(args: &RunArgs) -> Result<Option<SentinelSettings>> {
+    if !(args.sentinel_every.is_finite() && args.sentinel_every >= 0.0) {
+        bail!("--sentinel-every must be a number of seconds ≥ 0, not {}", args.sentinel_every);
+    }
+    if !(args.sentinel_threshold.is_finite() && args.sentinel_threshold > 0.0) {
+        bail!("--sentinel-threshold must be a percentage > 0, not {}", args.sentinel_threshold);
+    }
+    if args.no_sentinel || args.measure == Measure::Instructions || args.scenario.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(SentinelSettings {
+        every: std::time::Duration::from_secs_f64(args.sentinel_every),
+        threshold_pct: args.sentinel_threshold,
+    }))
 }
 
 /// One line on what the run will do.
@@ -258,14 +289,15 @@ fn finish(results: &Results, out: &Path, table: &str, charts: bool) -> u8 {
     print!("{table}");
     let noisy = wasmbench_report::table::noise_warnings(results);
     if !noisy.is_empty() {
-        eprintln!("wasmbench: {} noisy measurements (coefficient of variation > 10%):", noisy.len());
+        eprintln!("wasmbench: {} imprecise medians (95% CI wider than ±5% of the median), worst first:", noisy.len());
         for line in noisy.iter().take(12) {
             eprintln!("  {line}");
         }
         if noisy.len() > 12 {
-            eprintln!("  … and {} more (see cv in results.csv)", noisy.len() - 12);
+            eprintln!("  … and {} more (see median_ci95 in results.csv)", noisy.len() - 12);
         }
     }
+    say_drift(results);
     super::report::after_run(results, out, charts);
     let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
     eprintln!(
@@ -278,6 +310,27 @@ fn finish(results: &Results, out: &Path, table: &str, charts: bool) -> u8 {
         return FAILURE;
     }
     SUCCESS
+}
+
+/// The drift sentinel's verdict on the run: how far the machine's speed moved, and which
+/// cells it disturbed.
+fn say_drift(results: &Results) {
+    let Some(sentinel) = &results.sentinel else { return };
+    let (Some(drift), Some(native), Some(wasm)) = (sentinel.drift_pct(), sentinel.median_native_ns(), sentinel.median_wasm_ns()) else {
+        return;
+    };
+    let disturbed: Vec<_> = results.cells.iter().flat_map(|c| c.disturbed.iter()).collect();
+    let again = disturbed.iter().filter(|d| d.remeasured).count();
+    eprintln!(
+        "wasmbench: machine speed (drift sentinel, {} probes; native {:.2} ms, Wasm on {} {:.2} ms): drift {drift:.1}% of \
+         the median; {} cell rounds measured while it was off by more than {}%, {again} of them measured again",
+        sentinel.probes.len(),
+        native / 1e6,
+        sentinel.backend,
+        wasm / 1e6,
+        disturbed.len(),
+        sentinel.threshold_pct
+    );
 }
 
 /// The external CLIs to add reference rows from: those named with --backend (which must

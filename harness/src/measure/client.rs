@@ -10,7 +10,7 @@ use std::time::Duration;
 use wasmbench_data::ErrorKind;
 
 use crate::failure::Failure;
-use crate::process::{run_process, ProcessOutcome};
+use crate::process::{run_process, ProcessOutcome, Usage};
 use crate::protocol::{Measured, Request, Response};
 
 /// What the parent saw of one worker process.
@@ -21,6 +21,7 @@ pub struct ChildOutcome {
     pub wall_ns: u64,
     /// Peak resident set size of the child, in bytes (from `wait4`'s rusage).
     pub max_rss_bytes: Option<u64>,
+    pub usage: Usage,
 }
 
 /// What a worker that succeeded measured, and what the parent saw of its process.
@@ -32,6 +33,8 @@ pub struct Answer {
     /// The worker's own peak resident set; `wait4`'s (which includes the harness's size,
     /// see [`Measured::peak_rss_bytes`]) only when the worker could not tell.
     pub max_rss_bytes: Option<u64>,
+    /// The worker's CPU time and context switches.
+    pub usage: Usage,
 }
 
 /// Run a worker (under `prefix`, if any) with `request`; its measurements, or why not.
@@ -42,6 +45,7 @@ pub fn ask(exe: &Path, prefix: &[OsString], request: &Request, timeout: Duration
             max_rss_bytes: measured.peak_rss_bytes.or(outcome.max_rss_bytes),
             measured,
             wall_ns: outcome.wall_ns,
+            usage: outcome.usage,
         }),
         Response::Failed { kind, message } => Err(Failure { kind, message }),
     }
@@ -54,6 +58,7 @@ pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout:
         response: Err(failure),
         wall_ns: 0,
         max_rss_bytes: None,
+        usage: Usage::default(),
     };
     let payload = match serde_json::to_vec(req) {
         Ok(p) => p,
@@ -75,6 +80,7 @@ pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout:
             response: response(&p, req, timeout),
             wall_ns: p.wall_ns,
             max_rss_bytes: p.max_rss_bytes,
+            usage: p.usage,
         },
         Err(f) => failed(f),
     }

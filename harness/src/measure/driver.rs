@@ -1,11 +1,17 @@
 //! The run driver shared by every scenario: rounds over the plan, each in its own seeded
 //! shuffled order, results written out (a checkpoint) after every cell, and the finished
 //! document in plan order. What measuring a cell means is the scenario's ([`Measurer`]).
+//! With a [`Watch`] (the drift sentinel), a cell round measured while the machine was off
+//! its speed is recorded as disturbed and measured again in a later round.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use wasmbench_data::{Cell, CellId, Results};
+use wasmbench_data::{Cell, CellId, Disturbance, Results};
 
+use super::watch::{Flag, Watch};
 use crate::plan::CellPlan;
+
+/// Most times one cell is measured again because its rounds were disturbed.
+pub const MAX_REMEASURES: usize = 2;
 
 /// Called after every finished cell with the results so far (to write them out).
 pub type Checkpoint<'a> = dyn FnMut(&Results) -> anyhow::Result<()> + 'a;
@@ -21,6 +27,13 @@ pub trait Measurer {
 
     /// A later round of the cell at `index`: more samples into `out`.
     fn again(&mut self, index: usize, cell: &CellPlan, round: usize, out: &mut Cell);
+
+    /// Round `round` of the cell at `index` measures again what round `replaced` measured
+    /// while the machine was disturbed, replacing those samples.
+    fn redo(&mut self, index: usize, cell: &CellPlan, round: usize, replaced: usize, out: &mut Cell) {
+        let _ = replaced;
+        self.again(index, cell, round, out);
+    }
 }
 
 /// How many rounds, in which order.
@@ -44,50 +57,156 @@ pub fn progress_bar(plan: &[CellPlan], schedule: &Schedule) -> ProgressBar {
     bar
 }
 
+/// A run being driven: what it measures with, and where it stands — each measured
+/// cell's place in `results.cells`, and the disturbed rounds still to measure again, by
+/// plan index.
+struct Driver<'r, 'w> {
+    plan: &'r [CellPlan],
+    schedule: &'r Schedule,
+    measurer: &'r mut dyn Measurer,
+    results: &'r mut Results,
+    progress: &'r ProgressBar,
+    watch: Option<&'r mut Watch<'w>>,
+    at: Vec<Option<usize>>,
+    redo: Vec<Option<usize>>,
+    redone: Vec<usize>,
+}
+
+/// What a round does with a cell: measure it for the first time, measure a disturbed
+/// round again (the cell's place in the results, the round replaced), or take another
+/// round (the cell's place).
+enum Action {
+    First,
+    Redo(usize, usize),
+    Again(usize),
+}
+
 /// Measure every planned cell in every round it wants, appending the cells to `results`
-/// (whose `missing` lists what is still to come) and checkpointing after each.
+/// (whose `missing` lists what is still to come) and checkpointing after each. With a
+/// `watch`, probe it when due between cells and after every round, and measure disturbed
+/// rounds again (in rounds past the planned ones if need be).
 pub fn drive(
     plan: &[CellPlan],
     schedule: &Schedule,
     measurer: &mut dyn Measurer,
     results: &mut Results,
     progress: &ProgressBar,
+    watch: Option<&mut Watch<'_>>,
     checkpoint: &mut Checkpoint<'_>,
 ) -> anyhow::Result<()> {
-    // Each measured cell's place in `results.cells`, by plan index.
-    let mut at: Vec<Option<usize>> = vec![None; plan.len()];
-    for round in 0..schedule.max.max(schedule.fixed).max(1) {
-        let seed = schedule.order_seed.map(|s| s.wrapping_add(round as u64));
-        for i in order(plan.len(), seed) {
-            let cell = &plan[i];
-            let place = if round == 0 {
-                progress.set_message(cell.id().to_string());
-                let out = measurer.first(i, cell);
-                progress.inc(1);
-                results.missing.retain(|id| *id != out.id);
-                results.cells.push(out);
-                results.cells.len() - 1
-            } else {
-                let Some(place) = at[i] else { continue };
-                if results.cells[place].error.is_some() || !measurer.wants(i, round) {
-                    continue;
-                }
-                progress.set_message(format!("{} (round {})", cell.id(), round + 1));
-                if round >= schedule.fixed {
-                    progress.inc_length(1);
-                }
-                measurer.again(i, cell, round, &mut results.cells[place]);
-                progress.inc(1);
-                place
-            };
-            at[i] = Some(place);
-            if let Some(err) = &results.cells[place].error {
-                progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
-            }
-            checkpoint(results)?;
+    let n = plan.len();
+    let mut d = Driver { plan, schedule, measurer, results, progress, watch, at: vec![None; n], redo: vec![None; n], redone: vec![0; n] };
+    let limit = schedule.max.max(schedule.fixed).max(1);
+    d.probe(false);
+    for round in 0.. {
+        if round >= limit && d.redo.iter().all(Option::is_none) {
+            break;
         }
+        let seed = schedule.order_seed.map(|s| s.wrapping_add(round as u64));
+        for i in order(n, seed) {
+            if !d.visit(i, round, round < limit) {
+                continue;
+            }
+            if let Some(w) = d.watch.as_mut() {
+                w.measured(i, round);
+            }
+            checkpoint(d.results)?;
+        }
+        d.probe(true);
+        checkpoint(d.results)?;
     }
     Ok(())
+}
+
+impl Driver<'_, '_> {
+    /// Measure the cell at plan index `i` in `round` if it takes part (`planned`: the round
+    /// is one of the schedule's, not one only for disturbed cells), probing the watch
+    /// first when a probe is due; whether it did.
+    fn visit(&mut self, i: usize, round: usize, planned: bool) -> bool {
+        let Some(action) = self.action(i, round, planned) else { return false };
+        if self.watch.as_ref().is_some_and(|w| w.due()) {
+            self.probe(false);
+        }
+        let (cell, progress) = (&self.plan[i], self.progress);
+        let place = match action {
+            Action::First => {
+                progress.set_message(cell.id().to_string());
+                let out = self.measurer.first(i, cell);
+                self.results.missing.retain(|id| *id != out.id);
+                self.results.cells.push(out);
+                self.results.cells.len() - 1
+            }
+            Action::Redo(place, replaced) => {
+                progress.set_message(format!("{} (round {}, again: the machine was disturbed)", cell.id(), round + 1));
+                progress.inc_length(1);
+                self.redone[i] += 1;
+                let out = &mut self.results.cells[place];
+                self.measurer.redo(i, cell, round, replaced, out);
+                out.disturbed.iter_mut().filter(|d| d.round == replaced).for_each(|d| d.remeasured = true);
+                place
+            }
+            Action::Again(place) => {
+                progress.set_message(format!("{} (round {})", cell.id(), round + 1));
+                if round >= self.schedule.fixed {
+                    progress.inc_length(1);
+                }
+                self.measurer.again(i, cell, round, &mut self.results.cells[place]);
+                place
+            }
+        };
+        progress.inc(1);
+        self.at[i] = Some(place);
+        if let Some(err) = &self.results.cells[place].error {
+            progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
+        }
+        true
+    }
+
+    /// What `round` does with the cell at plan index `i`, if anything.
+    fn action(&mut self, i: usize, round: usize, planned: bool) -> Option<Action> {
+        if round == 0 {
+            return Some(Action::First);
+        }
+        let place = self.at[i]?;
+        if self.results.cells[place].error.is_some() {
+            return None;
+        }
+        if let Some(replaced) = self.redo[i].take() {
+            return Some(Action::Redo(place, replaced));
+        }
+        (planned && self.measurer.wants(i, round)).then_some(Action::Again(place))
+    }
+
+    /// Probe the watch (if any); at the end of a round (`judge`), record the disturbed
+    /// rounds it finds on their cells, scheduling each cell for measuring again while it
+    /// has re-measures left.
+    fn probe(&mut self, judge: bool) {
+        let Some(w) = self.watch.as_mut() else { return };
+        let was_broken = w.broken.is_some();
+        w.probe();
+        let flags = if judge { w.judge() } else { Vec::new() };
+        for Flag { index, round, slowdown_pct } in flags {
+            let Some(place) = self.at[index] else { continue };
+            let out = &mut self.results.cells[place];
+            out.disturbed.push(Disturbance { round, slowdown_pct, remeasured: false });
+            let again = out.error.is_none() && self.redone[index] < MAX_REMEASURES;
+            let then = if again { "; measuring it again" } else { "" };
+            self.progress.println(format!(
+                "~ {}: round {} measured while the machine ran {slowdown_pct:+.0}% off its median speed{then}",
+                out.id,
+                round + 1
+            ));
+            if again {
+                self.redo[index] = Some(round);
+            }
+        }
+        if let Some(series) = w.series() {
+            self.results.sentinel = Some(series.clone());
+        }
+        if let (false, Some(why)) = (was_broken, &w.broken) {
+            self.progress.println(format!("wasmbench: the drift sentinel failed ({why}); the run goes on without it"));
+        }
+    }
 }
 
 /// Close a run: its cells in the order given (whatever order they were measured in), the
@@ -143,6 +262,11 @@ mod tests {
             self.calls.push((index, round));
             out.flags.push(format!("round{round}"));
         }
+
+        fn redo(&mut self, index: usize, _cell: &CellPlan, round: usize, replaced: usize, out: &mut Cell) {
+            self.calls.push((index, round));
+            out.flags.push(format!("round{round} replaces round{replaced}"));
+        }
     }
 
     fn plan(n: usize) -> Vec<CellPlan> {
@@ -157,6 +281,10 @@ mod tests {
     }
 
     fn run(mock: &mut Mock, plan: &[CellPlan], schedule: Schedule) -> (Results, usize) {
+        run_watched(mock, plan, schedule, None)
+    }
+
+    fn run_watched(mock: &mut Mock, plan: &[CellPlan], schedule: Schedule, watch: Option<&mut Watch<'_>>) -> (Results, usize) {
         let mut results = Results::new(Environment::default(), RunConfig::default());
         let order: Vec<CellId> = plan.iter().map(CellPlan::id).collect();
         results.missing = order.clone();
@@ -167,7 +295,7 @@ mod tests {
             Ok(())
         };
         let progress = ProgressBar::hidden();
-        drive(plan, &schedule, mock, &mut results, &progress, &mut count).expect("drive");
+        drive(plan, &schedule, mock, &mut results, &progress, watch, &mut count).expect("drive");
         finish(&mut results, &order, &mut count).expect("finish");
         (results, checkpoints)
     }
@@ -189,7 +317,30 @@ mod tests {
         assert!(mock.calls.iter().all(|c| c.1 < 2));
         assert_eq!(results.cells[0].flags, ["round1"]);
         assert!(results.cells[2].flags.is_empty());
-        assert_eq!(checkpoints, 4 + 3 + 1, "a checkpoint after every cell of every round, and at the end");
+        assert_eq!(checkpoints, 4 + 3 + 3 + 1, "a checkpoint after every cell of every round, after every round, and at the end");
+    }
+
+    #[test]
+    fn a_disturbed_round_is_measured_again_at_most_twice() {
+        use crate::measure::watch::tests::Scripted;
+        // Plan order, one round, a probe before every cell and after every round: at the
+        // start (0), before cells 0, 1, 2 (1-3; 3 is slow: after cell 1, before cell 2),
+        // at the end of round 0 (4); round 1: before cell 1 (5), before cell 2 (6), at
+        // the end (7, slow: after cell 2); round 2: before cell 2 (8, slow), end (9).
+        let mut gauge = Scripted { script: vec![0.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 30.0, 30.0, 0.0], probes: 0, fail_at: None };
+        let mut watch = Watch::new(&mut gauge, std::time::Duration::ZERO, 10.0);
+        let plan = plan(3);
+        let mut mock = Mock { calls: Vec::new(), failing: vec![], extra: 0 };
+        let (results, _) = run_watched(&mut mock, &plan, Schedule { fixed: 1, max: 1, order_seed: None }, Some(&mut watch));
+        let rounds_of = |i: usize| mock.calls.iter().filter(|c| c.0 == i).map(|c| c.1).collect::<Vec<_>>();
+        assert_eq!(rounds_of(0), [0], "an undisturbed cell is measured once");
+        assert_eq!(rounds_of(1), [0, 1], "disturbed once, measured again once");
+        assert_eq!(rounds_of(2), [0, 1, 2], "disturbed three times: measured again twice, then left flagged");
+        let disturbed = |i: usize| results.cells[i].disturbed.iter().map(|d| (d.round, d.remeasured)).collect::<Vec<_>>();
+        assert_eq!(disturbed(1), [(0, true)]);
+        assert_eq!(disturbed(2), [(0, true), (1, true), (2, false)]);
+        assert_eq!(results.cells[1].flags, ["round1 replaces round0"]);
+        assert_eq!(results.sentinel, None, "a scripted gauge keeps no series");
     }
 
     #[test]

@@ -9,6 +9,8 @@ mod external;
 mod precision;
 mod sampling;
 mod series;
+mod signals;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,11 +20,14 @@ use wasmbench_data::{Cell, CellError, CellId, Environment, Results};
 
 use crate::failure::Failure;
 use crate::plan::CellPlan;
+use crate::sentinel::SentinelRunner;
 use crate::settings::{config, Settings};
+use watch::Watch;
 use analyse::{analyse, AnalysedModule};
 use driver::{Checkpoint, Measurer, Schedule};
 use sampling::Sampler;
 use series::{record, summarise, Series};
+use signals::{add_steal, add_worker, steal_ns};
 
 /// Measure every planned cell. Failed cells are recorded with their error and the run
 /// goes on; `checkpoint` sees the document after each cell.
@@ -49,7 +54,9 @@ pub fn run(
     };
     let progress = driver::progress_bar(plan, &schedule);
     let mut cells = WorkerCells::new(plan, settings)?;
-    driver::drive(plan, &schedule, &mut cells, &mut results, &progress, checkpoint)?;
+    let mut sentinel = start_sentinel(settings);
+    let mut watch = sentinel.as_mut().zip(settings.sentinel).map(|(s, o)| Watch::new(s, o.every, o.threshold_pct));
+    driver::drive(plan, &schedule, &mut cells, &mut results, &progress, watch.as_mut(), checkpoint)?;
     if !external.is_empty() {
         let runner = crate::external_cli::write_node_runner(cells.artifacts.path());
         for (cli, cell) in &external {
@@ -68,6 +75,19 @@ pub fn run(
     progress.finish_and_clear();
     driver::finish(&mut results, &order, checkpoint)?;
     Ok(results)
+}
+
+/// The drift sentinel, compiled, if the settings ask for one; without it (said on stderr)
+/// if it cannot be made.
+fn start_sentinel(settings: &Settings) -> Option<SentinelRunner> {
+    let options = settings.sentinel?;
+    match SentinelRunner::new(options.threshold_pct) {
+        Ok(runner) => Some(runner),
+        Err(e) => {
+            eprintln!("wasmbench: running without the drift sentinel: {e:#}");
+            None
+        }
+    }
 }
 
 /// Cells measured in worker processes, with what they keep from round to round.
@@ -100,14 +120,43 @@ impl<'a> WorkerCells<'a> {
     }
 }
 
+impl WorkerCells<'_> {
+    /// Round `round` of the cell at `index`, taking the share of samples of round `share`.
+    fn measure_round(&mut self, index: usize, cell: &CellPlan, share: usize, round: usize, out: &mut Cell) {
+        let artifact = self.artifact(index);
+        let steal = steal_ns();
+        let sampler = Sampler::new(cell, self.settings, &artifact, round);
+        let series = &mut self.series[index];
+        if let Err(f) = sampler.later_round(share, out, series) {
+            out.error = Some(CellError { kind: f.kind, message: format!("round {}: {}", round + 1, f.message) });
+        }
+        out.measurements.clear();
+        if out.error.is_none() {
+            summarise(out, series);
+        }
+        note_round(out, &sampler, steal);
+    }
+}
+
+/// The machine signals of the round `sampler` measured, into the cell.
+fn note_round(out: &mut Cell, sampler: &Sampler<'_>, steal_before: Option<u64>) {
+    for (wall_ns, usage) in sampler.workers.borrow().iter() {
+        add_worker(&mut out.machine, sampler.round, *wall_ns, usage);
+    }
+    add_steal(&mut out.machine, sampler.round, steal_before);
+}
+
 impl Measurer for WorkerCells<'_> {
     fn first(&mut self, index: usize, cell: &CellPlan) -> Cell {
         let mut out = Cell::new(cell.id(), cell.backend.kind());
         let artifact = self.artifact(index);
         let settings = self.settings;
+        let steal = steal_ns();
         let module = self.module(cell);
-        let series = Sampler { cell, settings, artifact: &artifact }.first_round(module, &mut out);
+        let sampler = Sampler::new(cell, settings, &artifact, 0);
+        let series = sampler.first_round(module, &mut out);
         record(&mut out, &series);
+        note_round(&mut out, &sampler, steal);
         self.series[index] = series.unwrap_or_default();
         out
     }
@@ -117,15 +166,13 @@ impl Measurer for WorkerCells<'_> {
     }
 
     fn again(&mut self, index: usize, cell: &CellPlan, round: usize, out: &mut Cell) {
-        let artifact = self.artifact(index);
-        let sampler = Sampler { cell, settings: self.settings, artifact: &artifact };
-        let series = &mut self.series[index];
-        if let Err(f) = sampler.later_round(round, out, series) {
-            out.error = Some(CellError { kind: f.kind, message: format!("round {}: {}", round + 1, f.message) });
+        self.measure_round(index, cell, round, round, out);
+    }
+
+    fn redo(&mut self, index: usize, cell: &CellPlan, round: usize, replaced: usize, out: &mut Cell) {
+        for s in self.series[index].iter_mut().filter(|s| s.remeasured()) {
+            s.drop_round(replaced);
         }
-        out.measurements.clear();
-        if out.error.is_none() {
-            summarise(out, series);
-        }
+        self.measure_round(index, cell, replaced, round, out);
     }
 }

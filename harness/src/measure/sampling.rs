@@ -2,6 +2,7 @@
 //! each), warm samples (one worker per round), throughput, and instruction counts under
 //! callgrind. Every worker verifies every output it times.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use super::client::{ask, Answer};
 use super::series::{push, push_instance_phases, Series};
 use crate::failure::Failure;
 use crate::plan::CellPlan;
+use crate::process::Usage;
 use crate::protocol::{Request, Task};
 use crate::settings::{Measure, Settings};
 
@@ -25,15 +27,23 @@ pub const WORKER_GRACE: Duration = Duration::from_secs(10);
 /// compilation of a module too).
 const CALLGRIND_GRACE: Duration = Duration::from_secs(120);
 
-/// One cell's worker requests, all sharing the cell's settings.
+/// One round of one cell's worker requests, all sharing the cell's settings.
 pub struct Sampler<'a> {
     pub cell: &'a CellPlan,
     pub settings: &'a Settings,
     /// Where an AOT backend's precompiled artifact is written and loaded from.
     pub artifact: &'a Path,
+    /// The round being measured: every sample is tagged with it.
+    pub round: usize,
+    /// Wall time and resource usage of each timed worker of the round.
+    pub workers: RefCell<Vec<(u64, Usage)>>,
 }
 
-impl Sampler<'_> {
+impl<'a> Sampler<'a> {
+    pub fn new(cell: &'a CellPlan, settings: &'a Settings, artifact: &'a Path, round: usize) -> Sampler<'a> {
+        Sampler { cell, settings, artifact, round, workers: RefCell::new(Vec::new()) }
+    }
+
     /// The first round of a cell: precompilation (AOT), then cold and warm samples with
     /// per-instance memory, then throughput — or instruction counts only.
     pub fn first_round(&self, module: &Result<AnalysedModule, Failure>, out: &mut Cell) -> Result<Vec<Series>, Failure> {
@@ -62,9 +72,11 @@ impl Sampler<'_> {
         Ok(series)
     }
 
-    /// A later round of a cell: its share of cold samples and a warm worker with its share
-    /// of warm samples (per-instance memory and throughput are measured in the first round
-    /// only). Rounds past the fixed ones are warm only, each the size of the first.
+    /// A later round of a cell: the share of cold samples of round `round` and a warm worker
+    /// with its share of warm samples (per-instance memory and throughput are measured in
+    /// the first round only). Rounds past the fixed ones are warm only, each the size of
+    /// the first. (`round` differs from [`Sampler::round`] when a disturbed round is
+    /// measured again.)
     pub fn later_round(&self, round: usize, out: &mut Cell, series: &mut Vec<Series>) -> Result<(), Failure> {
         let mut request = self.base_request();
         if self.cell.backend.kind() == BackendKind::Aot {
@@ -108,7 +120,9 @@ impl Sampler<'_> {
     }
 
     fn ask(&self, request: &Request, timeout: Duration) -> Result<Answer, Failure> {
-        ask(&self.settings.worker_exe, &[], request, timeout)
+        let answer = ask(&self.settings.worker_exe, &[], request, timeout)?;
+        self.workers.borrow_mut().push((answer.wall_ns, answer.usage));
+        Ok(answer)
     }
 
     /// What a worker may take besides its executions: compiling, and the grace period.
@@ -132,7 +146,7 @@ impl Sampler<'_> {
         // (Under valgrind its duration means nothing.)
         let mut samples = answer.measured.samples;
         if let Some(s) = samples.pop().filter(|_| self.settings.measure == Measure::Time) {
-            push(series, Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
+            push(series, self.round, Mode::Once, Phase::Precompile, Unit::Nanoseconds, s.precompile);
         }
         Ok(())
     }
@@ -147,7 +161,7 @@ impl Sampler<'_> {
             let answer = ask(&self.settings.worker_exe, &prefix, request, timeout)?;
             out.flags = answer.measured.flags;
             let count = crate::callgrind::read_total(&profile)?;
-            push(series, Mode::Callgrind, Phase::Execute, Unit::Instructions, Some(count));
+            push(series, self.round, Mode::Callgrind, Phase::Execute, Unit::Instructions, Some(count));
         }
         Ok(())
     }
@@ -166,12 +180,12 @@ impl Sampler<'_> {
             let answer = self.ask(request, settings.limits.deadline + self.overhead())?;
             out.flags = answer.measured.flags;
             for s in answer.measured.samples {
-                push(series, Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
-                push(series, Mode::Cold, Phase::Prepare, Unit::Nanoseconds, s.prepare);
-                push_instance_phases(series, Mode::Cold, &s);
+                push(series, self.round, Mode::Cold, Phase::Engine, Unit::Nanoseconds, s.engine);
+                push(series, self.round, Mode::Cold, Phase::Prepare, Unit::Nanoseconds, s.prepare);
+                push_instance_phases(series, self.round, Mode::Cold, &s);
             }
-            push(series, Mode::Cold, Phase::Process, Unit::Nanoseconds, Some(answer.wall_ns));
-            push(series, Mode::Cold, Phase::PeakRss, Unit::Bytes, answer.max_rss_bytes);
+            push(series, self.round, Mode::Cold, Phase::Process, Unit::Nanoseconds, Some(answer.wall_ns));
+            push(series, self.round, Mode::Cold, Phase::PeakRss, Unit::Bytes, answer.max_rss_bytes);
         }
         Ok(())
     }
@@ -205,8 +219,8 @@ impl Sampler<'_> {
         let answer = self.ask(request, settings.limits.deadline * runs + self.overhead())?;
         out.flags = answer.measured.flags;
         for s in &answer.measured.samples {
-            push_instance_phases(series, Mode::Warm, s);
-            push(series, Mode::Warm, Phase::EngineHeap, Unit::Bytes, s.engine_heap);
+            push_instance_phases(series, self.round, Mode::Warm, s);
+            push(series, self.round, Mode::Warm, Phase::EngineHeap, Unit::Bytes, s.engine_heap);
         }
         for s in series.iter_mut().filter(|s| s.mode == Mode::Warm && s.instances.is_none()) {
             s.round_ends.push(s.values.len());

@@ -72,7 +72,7 @@ pub fn run(
     let schedule = Schedule { fixed: 1, max: 1, order_seed: None };
     let progress = driver::progress_bar(plan, &schedule);
     let mut cells = HttpCells { settings, rt };
-    driver::drive(plan, &schedule, &mut cells, &mut results, &progress, checkpoint)?;
+    driver::drive(plan, &schedule, &mut cells, &mut results, &progress, None, checkpoint)?;
     progress.finish_and_clear();
     driver::finish(&mut results, &order, checkpoint)?;
     Ok(results)
