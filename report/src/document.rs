@@ -5,7 +5,7 @@ use wasmbench_data::{Cell, Environment, Measurement, Mode, Phase, Results, RunCo
 
 use crate::cell::measurement;
 use crate::chart::memory_per_instance;
-use crate::table::{format_ns, noise_warnings};
+use crate::table::{format_ns, noise_warnings, NOISY_CI_HALF_WIDTH};
 
 /// A chart as the report refers to it.
 #[derive(Debug, Clone)]
@@ -273,7 +273,8 @@ fn not_measured_section(results: &Results) -> Vec<Block> {
     ]
 }
 
-/// The measurements with a coefficient of variation above 10% (the first 20).
+/// The timed measurements whose median is uncertain (95% CI wider than ±5% of it), worst
+/// first (the first 20).
 fn noise_section(results: &Results) -> Vec<Block> {
     let noisy = noise_warnings(results);
     if noisy.is_empty() {
@@ -281,13 +282,18 @@ fn noise_section(results: &Results) -> Vec<Block> {
     }
     let mut items: Vec<String> = noisy.iter().take(20).cloned().collect();
     if noisy.len() > 20 {
-        items.push(format!("… and {} more (column `cv` in results.csv)", noisy.len() - 20));
+        items.push(format!(
+            "… and {} more (statistics `median_ci95_lo` and `median_ci95_hi` in results.csv)",
+            noisy.len() - 20
+        ));
     }
     vec![
         Block::Heading(2, "Noisy measurements".into()),
         Block::Paragraph(format!(
-            "{} measurements have a coefficient of variation above 10%: their medians are less certain.",
-            noisy.len()
+            "{} timed measurements have a median whose 95% confidence interval reaches more than ±{}% \
+             around it: differences of that size between them are not established.",
+            noisy.len(),
+            NOISY_CI_HALF_WIDTH * 100.0
         )),
         Block::List(items),
     ]
