@@ -32,6 +32,7 @@ mod relative;
 mod throughput;
 mod warm_latency;
 
+pub(crate) use machine_speed::FILE_NAME as MACHINE_SPEED_FILE;
 pub(crate) use memory::per_instance as memory_per_instance;
 
 /// Width and height of every chart, in pixels.
