@@ -4,8 +4,12 @@
 use wasmbench_data::{Cell, Environment, Measurement, Mode, Phase, Results, RunConfig, Unit};
 
 use crate::cell::measurement;
-use crate::chart::memory_per_instance;
-use crate::table::{format_ns, noise_warnings};
+use crate::chart::{memory_per_instance, MACHINE_SPEED_FILE};
+use crate::table::{format_ns, noise_warnings, NOISY_CI_HALF_WIDTH};
+
+mod machine;
+
+pub use machine::{LOW_CPU_SHARE, MAX_SIGNAL_ROWS};
 
 /// A chart as the report refers to it.
 #[derive(Debug, Clone)]
@@ -36,6 +40,7 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
     doc.extend(chart_section(charts, notes));
     doc.extend(results_section(results));
     doc.extend(throughput_section(results));
+    doc.extend(machine::machine_section(results, charts));
     doc.extend(failed_section(&failed));
     doc.extend(not_measured_section(results));
     doc.extend(noise_section(results));
@@ -130,8 +135,10 @@ fn rounds(c: &RunConfig) -> String {
     )
 }
 
-/// Every chart with its title, each caption once, then the notes about left-out charts.
+/// Every chart with its title, each caption once, then the notes about left-out charts. The
+/// machine-speed chart belongs to the Machine section instead.
 fn chart_section(charts: &[ChartRef], notes: &[String]) -> Vec<Block> {
+    let charts: Vec<&ChartRef> = charts.iter().filter(|c| c.file_name != MACHINE_SPEED_FILE).collect();
     let mut doc = vec![Block::Heading(2, "Charts".into())];
     if charts.is_empty() {
         doc.push(Block::Paragraph("No charts were drawn for this report.".into()));
@@ -273,7 +280,8 @@ fn not_measured_section(results: &Results) -> Vec<Block> {
     ]
 }
 
-/// The measurements with a coefficient of variation above 10% (the first 20).
+/// The timed measurements whose median is uncertain (95% CI wider than ±5% of it), worst
+/// first (the first 20).
 fn noise_section(results: &Results) -> Vec<Block> {
     let noisy = noise_warnings(results);
     if noisy.is_empty() {
@@ -281,13 +289,18 @@ fn noise_section(results: &Results) -> Vec<Block> {
     }
     let mut items: Vec<String> = noisy.iter().take(20).cloned().collect();
     if noisy.len() > 20 {
-        items.push(format!("… and {} more (column `cv` in results.csv)", noisy.len() - 20));
+        items.push(format!(
+            "… and {} more (statistics `median_ci95_lo` and `median_ci95_hi` in results.csv)",
+            noisy.len() - 20
+        ));
     }
     vec![
         Block::Heading(2, "Noisy measurements".into()),
         Block::Paragraph(format!(
-            "{} measurements have a coefficient of variation above 10%: their medians are less certain.",
-            noisy.len()
+            "{} timed measurements have a median whose 95% confidence interval reaches more than ±{}% \
+             around it: differences of that size between them are not established.",
+            noisy.len(),
+            NOISY_CI_HALF_WIDTH * 100.0
         )),
         Block::List(items),
     ]

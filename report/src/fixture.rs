@@ -1,5 +1,8 @@
 //! A small synthetic results document for tests: two workloads, three backends (one of
-//! them JavaScript), cold, warm, memory and throughput measurements, and a failed cell.
+//! them JavaScript), cold, warm, memory and throughput measurements, and a failed cell;
+//! the machine's fingerprint, a drift sentinel that saw the machine slow down by a quarter
+//! for a minute in the middle of the run, the cell measured then (re-measured), and the
+//! machine signals of every round (one round starved of CPU, one with steal time).
 //! Its figures are made up, in plausible proportions; nothing presents them as measured.
 
 use std::collections::BTreeMap;
@@ -85,8 +88,61 @@ fn cell(backend: &str, kind: BackendKind, workload: &str, language: &str, scale:
         artifact_bytes: None,
         error: None,
         measurements,
-        machine: vec![],
+        machine: (0..3).map(|r| round(r, 1500, 0.98, 14, 0)).collect(),
         disturbed: vec![],
+    }
+}
+
+/// The machine signals of round `r`: `wall_ms` of worker wall time, `share` of it on a
+/// CPU, `involuntary` context switches and `steal_ms` of steal time.
+fn round(r: usize, wall_ms: u64, share: f64, involuntary: u64, steal_ms: u64) -> MachineSignals {
+    let wall_ns = wall_ms * 1_000_000;
+    let cpu_ns = (wall_ns as f64 * share) as u64;
+    MachineSignals {
+        round: r,
+        wall_ns,
+        user_ns: cpu_ns - cpu_ns / 20,
+        sys_ns: cpu_ns / 20,
+        voluntary_switches: 40,
+        involuntary_switches: involuntary,
+        steal_ns: Some(steal_ms * 1_000_000),
+    }
+}
+
+/// The machine the synthetic run pretends to have been made on.
+fn fingerprint() -> Fingerprint {
+    Fingerprint {
+        cpu_vendor: "AuthenticAMD".into(),
+        cpu_family: "25".into(),
+        cpu_model_number: "1".into(),
+        cpu_stepping: "1".into(),
+        microcode: "0xa0011d1".into(),
+        cache: "512 KB".into(),
+        flags_digest: "3f2a9c0d1e7b6a54".into(),
+        mhz: Some(2450.0),
+        logical_cpus: 2,
+        memory_bytes: 8 << 30,
+        hypervisor: "KVM".into(),
+        kernel: "6.1.0".into(),
+    }
+}
+
+/// Twelve probes over ten minutes; the sixth to the eighth ran about 25% slow.
+fn sentinel() -> Sentinel {
+    const NATIVE: [f64; 12] = [1.000, 0.992, 1.006, 0.998, 1.004, 1.262, 1.248, 1.255, 1.002, 0.994, 1.008, 0.996];
+    const WASM: [f64; 12] = [1.003, 0.995, 1.001, 1.004, 0.997, 1.251, 1.262, 1.244, 0.999, 1.006, 0.992, 1.002];
+    let probes = NATIVE
+        .iter()
+        .zip(WASM)
+        .enumerate()
+        .map(|(i, (n, w))| Probe { at_ms: i as u64 * 54_000, native_ns: 8.0e6 * n, wasm_ns: 11.0e6 * w })
+        .collect();
+    Sentinel {
+        native_iterations: 20_000_000,
+        backend: "wasmtime-cranelift".into(),
+        wasm_iterations: 20_000_000,
+        threshold_pct: 10.0,
+        probes,
     }
 }
 
@@ -109,7 +165,7 @@ pub fn results() -> Results {
         load_average_before: Some([0.5, 0.4, 0.3]),
         load_average_after: Some([0.9, 0.6, 0.4]),
         timer_overhead_ns: Some(20.0),
-        fingerprint: None,
+        fingerprint: Some(fingerprint()),
     };
     let config = RunConfig {
         cold_samples: 5,
@@ -122,10 +178,13 @@ pub fn results() -> Results {
         max_output_bytes: 1 << 20,
         backends: vec!["wasmtime-cranelift".into(), "wasmi".into(), "v8-js".into()],
         workloads: vec!["fib".into(), "hello".into()],
+        rounds: 3,
+        max_rounds: 3,
         ..RunConfig::default()
     };
     let mut r = Results::new(environment, config);
     r.complete = true;
+    r.sentinel = Some(sentinel());
     r.cells = vec![
         cell("wasmtime-cranelift", BackendKind::Jit, "fib", "c", 100.0),
         cell("wasmi", BackendKind::Interpreter, "fib", "c", 100.0),
@@ -138,5 +197,18 @@ pub fn results() -> Results {
             ..cell("wasmi", BackendKind::Interpreter, "hello", "c", 0.04)
         },
     ];
+    disturb(&mut r.cells);
     r
+}
+
+/// The rounds the machine disturbed: wasmi × fib's second round ran during the slow minute
+/// (starved of CPU, re-measured); v8-js × fib's third lost time to the hypervisor, and
+/// wasmtime × hello's first waited a little.
+fn disturb(cells: &mut [Cell]) {
+    if let [_, wasmi_fib, v8_fib, wt_hello, ..] = cells {
+        wasmi_fib.machine[1] = round(1, 1500, 0.70, 5200, 0);
+        wasmi_fib.disturbed = vec![Disturbance { round: 1, slowdown_pct: 25.4, remeasured: true }];
+        v8_fib.machine[2] = round(2, 1500, 0.96, 30, 48);
+        wt_hello.machine[0] = round(0, 1500, 0.86, 900, 0);
+    }
 }

@@ -151,6 +151,19 @@ pub(crate) struct Ticked {
     pub ticks: Vec<f64>,
 }
 
+impl Ticked {
+    /// A linear axis from a round value at or below `lo` to one at or above `hi` (either
+    /// may be negative), with a tick at every multiple of a 1-2-5 step, about six in all.
+    pub fn covering(lo: f64, hi: f64) -> Self {
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        let step = nice_step(span / 6.0);
+        let (first, last) = ((lo / step).floor() as i64, (hi / step).ceil() as i64);
+        let last = last.max(first + 1);
+        let ticks = (first..=last).map(|i| i as f64 * step).collect();
+        Ticked { lo: first as f64 * step, hi: last as f64 * step, ticks }
+    }
+}
+
 impl Ranged for Ticked {
     type FormatOption = DefaultFormatting;
     type ValueType = f64;
@@ -221,6 +234,15 @@ mod tests {
         assert_eq!(number(0.25), "0.25");
         assert_eq!(nice_step(0.7), 1.0);
         assert_eq!(nice_step(13.0), 20.0);
+    }
+
+    #[test]
+    fn covering_axes_reach_round_values_on_both_sides_of_zero() {
+        let t = Ticked::covering(-11.0, 27.0);
+        assert_eq!((t.lo, t.hi), (-20.0, 30.0));
+        assert_eq!(t.ticks, [-20.0, -10.0, 0.0, 10.0, 20.0, 30.0]);
+        let flat = Ticked::covering(0.0, 0.0);
+        assert!(flat.hi > flat.lo);
     }
 
     #[test]

@@ -171,7 +171,10 @@ pub(crate) fn hbar(r: i32, x0: f64, x1: f64, style: ShapeStyle, inset: u32) -> R
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Swatch {
     Box,
+    /// A line with a point marker.
     Line,
+    /// A dashed line (a reference line, not data).
+    Dashed,
 }
 
 /// Width of the legend panel beside a chart: room for the longest entry.
@@ -181,23 +184,33 @@ pub(crate) fn legend_width(entries: &[(String, RGBColor)]) -> u32 {
 
 /// A legend in its own panel (beside the plot, so it never covers data).
 pub(crate) fn legend_panel(area: &Area, entries: &[(String, RGBColor)], swatch: Swatch) -> DrawResult {
+    for (i, (label, c)) in entries.iter().enumerate() {
+        legend_entry(area, i, label, *c, swatch)?;
+    }
+    Ok(())
+}
+
+/// Entry `i` of a legend panel (for legends whose entries are drawn differently).
+pub(crate) fn legend_entry(area: &Area, i: usize, label: &str, c: RGBColor, swatch: Swatch) -> DrawResult {
     let style = TextStyle::from((FONT, LABEL_PX).into_font())
         .pos(plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Left,
             plotters::style::text_anchor::VPos::Center,
         ));
-    let top = 40;
-    for (i, (label, c)) in entries.iter().enumerate() {
-        let y = top + i as i32 * 26;
-        match swatch {
-            Swatch::Box => area.draw(&Rectangle::new([(8, y - 7), (22, y + 7)], c.filled()))?,
-            Swatch::Line => {
-                area.draw(&PathElement::new(vec![(4, y), (24, y)], c.stroke_width(3)))?;
-                area.draw(&Circle::new((14, y), 4, c.filled()))?;
+    let y = 40 + i as i32 * 26;
+    match swatch {
+        Swatch::Box => area.draw(&Rectangle::new([(8, y - 7), (22, y + 7)], c.filled()))?,
+        Swatch::Line => {
+            area.draw(&PathElement::new(vec![(4, y), (24, y)], c.stroke_width(3)))?;
+            area.draw(&Circle::new((14, y), 4, c.filled()))?;
+        }
+        Swatch::Dashed => {
+            for x in [2, 11, 20] {
+                area.draw(&PathElement::new(vec![(x, y), (x + 5, y)], c.stroke_width(2)))?;
             }
         }
-        area.draw(&Text::new(label.clone(), (30, y), style.clone()))?;
     }
+    area.draw(&Text::new(label.to_string(), (30, y), style))?;
     Ok(())
 }
 

@@ -17,8 +17,8 @@ mod group;
 
 pub(crate) use axis::{number, Ticked, ValueAxis};
 pub(crate) use draw::{
-    bar_inset, color, hbar, label_width, legend_panel, legend_width, notice, png, row, rows_chart, segments, Area,
-    DrawResult, Swatch, DESC_PX, FONT, LABEL_PX,
+    bar_inset, color, hbar, label_width, legend_entry, legend_panel, legend_width, notice, png, row, rows_chart,
+    segments, Area, DrawResult, Swatch, DESC_PX, FONT, LABEL_PX,
 };
 pub(crate) use crate::cell::{measurement, median};
 pub(crate) use group::{groups, ordered, Group};
@@ -26,11 +26,13 @@ pub(crate) use group::{groups, ordered, Group};
 // One file per chart kind.
 mod cold_start;
 mod languages;
+mod machine_speed;
 mod memory;
 mod relative;
 mod throughput;
 mod warm_latency;
 
+pub(crate) use machine_speed::FILE_NAME as MACHINE_SPEED_FILE;
 pub(crate) use memory::per_instance as memory_per_instance;
 
 /// Width and height of every chart, in pixels.
@@ -109,6 +111,10 @@ pub fn render_all(results: &Results, log: LogScale) -> Result<(Vec<Chart>, Vec<S
         Some(c) => charts.push(c),
         None => notes.push("No warm execute measurements: the relative execution-time chart is left out.".into()),
     }
+    match machine_speed::render(results)? {
+        Some(c) => charts.push(c),
+        None => notes.extend(machine_speed::left_out(results)),
+    }
     if results.cells.iter().all(|c| c.error.is_some()) {
         notes.push("No cell of this run succeeded: there is nothing to chart.".into());
     }
@@ -144,6 +150,7 @@ mod tests {
                 "throughput-hello.png",
                 "languages.png",
                 "relative-execute.png",
+                "machine-speed.png",
             ]
         );
         assert!(notes.is_empty(), "{notes:?}");
@@ -172,5 +179,22 @@ mod tests {
         assert!(!charts.iter().any(|c| c.file_name.starts_with("throughput")));
         assert!(notes.iter().any(|n| n.contains("No throughput measurements")), "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("one source language")), "{notes:?}");
+    }
+
+    #[test]
+    fn machine_speed_without_a_sentinel_says_why() {
+        let mut results = crate::fixture::results();
+        results.sentinel = None;
+        let (charts, notes) = render_all(&results, LogScale::Auto).expect("render");
+        assert!(!charts.iter().any(|c| c.file_name == machine_speed::FILE_NAME));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("No drift sentinel"), "{notes:?}");
+    }
+
+    #[test]
+    fn machine_speed_title_carries_the_drift() {
+        let (charts, _) = render_all(&crate::fixture::results(), LogScale::Auto).expect("render");
+        let c = charts.iter().find(|c| c.file_name == machine_speed::FILE_NAME).expect("machine-speed chart");
+        assert!(c.title.starts_with("Machine speed during the run (drift ") && c.title.ends_with("% of median)"), "{}", c.title);
     }
 }

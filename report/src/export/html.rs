@@ -140,6 +140,7 @@ mod tests {
         assert!(html.contains("<img src=\"data:image/png;base64,iVBORw==\" alt=\"A &lt;chart&gt;\""), "{html}");
         assert!(html.contains("<h1>wasmbench report</h1>"));
         assert!(html.contains("<td class=\"n\">"));
+        assert!(html.contains("<h2>Machine</h2>") && html.contains("<td>wasmi × fib (c)</td>"), "{html}");
         // No external asset: nothing is loaded from anywhere else.
         assert!(!html.contains("src=\"http") && !html.contains("href="));
     }
