@@ -54,6 +54,7 @@ fn report_writes_charts_documents_and_exports() {
         "throughput-fib.png",
         "languages.png",
         "relative-execute.png",
+        "machine-speed.png",
     ] {
         let bytes = std::fs::read(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!bytes.is_empty(), "{file} is empty");
@@ -65,7 +66,7 @@ fn report_writes_charts_documents_and_exports() {
     assert!(md.contains("![Throughput against concurrency — fib](throughput-fib.png)"), "{md}");
     assert!(md.contains("| v8-js | isolate | js |"), "{md}");
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    assert_eq!(html.matches("<img src=\"data:image/png;base64,").count(), 10, "every chart embedded");
+    assert_eq!(html.matches("<img src=\"data:image/png;base64,").count(), 11, "every chart embedded");
     // The exported document reads back with the input's cells.
     let back = std::fs::read_to_string(out.join("results.json")).expect("results.json");
     let back = wasmbench_data::Results::from_json(&back).expect("valid");
