@@ -58,14 +58,18 @@ impl Sentinel {
         median(self.probes.iter().map(|p| p.wasm_ns).collect())
     }
 
-    /// How much slower than the run median the machine was at `probe`, in percent: the
-    /// geometric mean of the native and Wasm times, each relative to its median.
+    /// How much slower than the run median the machine was at `probe`, in percent: of the
+    /// native and the Wasm time, each relative to its median, the deviation both agree on
+    /// (the smaller one when they deviate the same way, 0 when they disagree). The two
+    /// loops run nearly the same machine code, so a change of the machine's speed moves
+    /// both; one moving alone (an interrupt, a page fault in one repetition) is noise.
     pub fn slowdown_pct(&self, probe: &Probe) -> Option<f64> {
         let (native, wasm) = (self.median_native_ns()?, self.median_wasm_ns()?);
         if native <= 0.0 || wasm <= 0.0 {
             return None;
         }
-        Some(((probe.native_ns / native) * (probe.wasm_ns / wasm)).sqrt() * 100.0 - 100.0)
+        let (a, b) = (probe.native_ns / native * 100.0 - 100.0, probe.wasm_ns / wasm * 100.0 - 100.0);
+        Some(if a.signum() != b.signum() { 0.0 } else if a.abs() < b.abs() { a } else { b })
     }
 
     /// The drift of the run: the range of the probes' slowdowns, in percent of the median.
@@ -101,6 +105,13 @@ mod tests {
         assert!((slow - 21.0).abs() < 1e-9, "{slow}");
         assert!((s.drift_pct().expect("drift") - 21.0).abs() < 1e-9);
         assert_eq!(sentinel(&[]).drift_pct(), None);
+    }
+
+    #[test]
+    fn one_loop_moving_alone_is_noise() {
+        let s = sentinel(&[(100.0, 100.0), (100.0, 100.0), (133.0, 101.0), (130.0, 120.0), (90.0, 110.0)]);
+        let slowdowns: Vec<f64> = s.probes.iter().map(|p| s.slowdown_pct(p).expect("slowdown").round()).collect();
+        assert_eq!(slowdowns, [0.0, 0.0, 0.0, 19.0, 0.0], "medians 100 and 101: probe 2 has native alone slow, probe 3 both");
     }
 
     #[test]

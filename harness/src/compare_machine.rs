@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use wasmbench_data::{Results, Sentinel};
+use wasmbench_data::{Results, Sentinel, Unit};
 
 /// What `compare` says about the two runs' machines.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -18,6 +18,8 @@ pub struct MachineComparison {
     pub shift_pct: Option<f64>,
     /// The threshold being tested, in percent.
     pub threshold_pct: f64,
+    /// Whether either run has wall-clock measurements (not instruction counts only).
+    pub timed: bool,
 }
 
 impl MachineComparison {
@@ -33,6 +35,7 @@ impl MachineComparison {
             new_sentinel: medians(&new.sentinel),
             shift_pct: baseline.sentinel.as_ref().zip(new.sentinel.as_ref()).and_then(|(a, b)| a.shift_pct(b)),
             threshold_pct,
+            timed: [baseline, new].iter().flat_map(|r| &r.cells).flat_map(|c| &c.measurements).any(|m| m.unit == Unit::Nanoseconds),
         }
     }
 
@@ -48,6 +51,9 @@ impl MachineComparison {
 
     /// The verdict on the sentinels, one sentence.
     pub fn drift_verdict(&self) -> String {
+        if !self.timed {
+            return "Instruction counts only: the machine's speed does not enter them.".into();
+        }
         let Some(shift) = self.shift_pct else {
             return "No drift sentinel on both sides: whether the machine's speed moved between the runs is unknown.".into();
         };
@@ -86,7 +92,7 @@ impl MachineComparison {
 
 #[cfg(test)]
 mod tests {
-    use wasmbench_data::{Environment, Fingerprint, Probe, RunConfig};
+    use wasmbench_data::{BackendKind, Cell, CellId, Environment, Fingerprint, Measurement, Mode, Phase, Probe, RunConfig};
 
     use super::*;
 
@@ -96,6 +102,8 @@ mod tests {
             ..Environment::default()
         };
         let mut r = Results::new(environment, RunConfig::default());
+        let timed = Measurement { mode: Mode::Warm, phase: Phase::Execute, unit: Unit::Nanoseconds, summary: crate::stats::summarize(&[1.0]).expect("summary"), samples: vec![1.0], instances: None, concurrency: None };
+        r.cells.push(Cell { measurements: vec![timed], ..Cell::new(CellId { backend: "b".into(), workload: "w".into(), language: "c".into() }, BackendKind::Jit) });
         let probe = Probe { at_ms: 0, native_ns: native, wasm_ns: native * 2.0 };
         r.sentinel = Some(Sentinel { probes: vec![probe], ..Sentinel::default() });
         r
@@ -122,5 +130,10 @@ mod tests {
         let unknown = MachineComparison::of(&old, &run(10e6, "1"), 5.0);
         assert!(!unknown.different_machines() && unknown.shift_pct.is_none());
         assert!(unknown.markdown().contains("missing on one side"));
+        let (mut counted, mut again) = (run(10e6, "1"), run(20e6, "1"));
+        for r in [&mut counted, &mut again] {
+            r.cells.clear();
+        }
+        assert!(MachineComparison::of(&counted, &again, 5.0).drift_verdict().starts_with("Instruction counts only"));
     }
 }

@@ -157,7 +157,7 @@ impl Driver<'_, '_> {
         progress.inc(1);
         self.at[i] = Some(place);
         if let Some(err) = &self.results.cells[place].error {
-            progress.println(format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
+            say(progress, format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
         }
         true
     }
@@ -191,7 +191,7 @@ impl Driver<'_, '_> {
             out.disturbed.push(Disturbance { round, slowdown_pct, remeasured: false });
             let again = out.error.is_none() && self.redone[index] < MAX_REMEASURES;
             let then = if again { "; measuring it again" } else { "" };
-            self.progress.println(format!(
+            say(self.progress, format!(
                 "~ {}: round {} measured while the machine ran {slowdown_pct:+.0}% off its median speed{then}",
                 out.id,
                 round + 1
@@ -204,8 +204,18 @@ impl Driver<'_, '_> {
             self.results.sentinel = Some(series.clone());
         }
         if let (false, Some(why)) = (was_broken, &w.broken) {
-            self.progress.println(format!("wasmbench: the drift sentinel failed ({why}); the run goes on without it"));
+            say(self.progress, format!("wasmbench: the drift sentinel failed ({why}); the run goes on without it"));
         }
+    }
+}
+
+/// A line for the user above the progress bar, or on stderr when there is no bar to draw
+/// (stderr not a terminal), so that a log keeps it.
+pub fn say(progress: &ProgressBar, line: String) {
+    if progress.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        progress.println(line);
     }
 }
 

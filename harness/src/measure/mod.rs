@@ -65,7 +65,7 @@ pub fn run(
             let module = cells.module(cell);
             let measured = external::measure(*cli, cell, module, runner.as_ref(), settings);
             if let Some(err) = &measured.error {
-                progress.println(format!("✗ {id}: {}: {}", err.kind, err.message));
+                driver::say(&progress, format!("✗ {id}: {}: {}", err.kind, err.message));
             }
             results.missing.retain(|m| *m != id);
             results.cells.push(measured);

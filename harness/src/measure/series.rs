@@ -132,6 +132,11 @@ pub fn summarise(out: &mut Cell, series: &[Series]) {
     }
 }
 
+fn total(s: &PhaseTimes) -> Option<u64> {
+    let parts = [s.engine, s.prepare, s.isolate, s.instantiate, s.execute];
+    Some(parts.iter().flatten().sum())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,9 +158,4 @@ mod tests {
         s.drop_round(0);
         assert_eq!((s.values.len(), s.round_ends.as_slice()), (2, &[2][..]));
     }
-}
-
-fn total(s: &PhaseTimes) -> Option<u64> {
-    let parts = [s.engine, s.prepare, s.isolate, s.instantiate, s.execute];
-    Some(parts.iter().flatten().sum())
 }
