@@ -11,16 +11,19 @@ use std::time::{Duration, Instant};
 
 use wasmbench_data::{Cell, Mode, Phase, Results};
 
-/// Interpreters and compilers on a ~3–50 ms workload: eight cells of about a second each.
-const BACKENDS: &str = "wasmi,wasm3,wamr-interp,wasmtime-cranelift,wasmtime-winch,wasmtime-pulley,wasmer-cranelift,wasmer-singlepass";
+/// Interpreters and compilers on a ~2–25 ms workload: eight cells of about a second each.
+/// (Not Pulley: its speed depends on where its code lands in a process, ±10% from one
+/// worker to the next, which is not what this test is about.)
+const BACKENDS: &str = "wasmi,wasmi-lazy,wasm3,wamr-interp,wasmtime-cranelift,wasmtime-winch,wasmer-cranelift,wasmer-singlepass";
 /// The precision target given to both runs, in percent; the test's tolerance.
 const PRECISION: f64 = 10.0;
 
 fn command(out: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wasmbench"));
     c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
-    c.args(["run", "-b", BACKENDS, "-w", "json", "--language", "c", "--cold-samples", "1", "--samples", "10"]);
-    c.args(["--min-samples", "10", "--rounds", "1", "--precision", &PRECISION.to_string(), "--concurrency", "0"]);
+    // Two rounds, so that each median comes from two worker processes.
+    c.args(["run", "-b", BACKENDS, "-w", "json", "--language", "c", "--cold-samples", "2", "--samples", "16"]);
+    c.args(["--min-samples", "16", "--rounds", "2", "--precision", &PRECISION.to_string(), "--concurrency", "0"]);
     c.args(["--order", "planned", "--sentinel-every", "0", "--no-external", "--no-charts", "-o"]);
     c.arg(out);
     c
@@ -90,6 +93,7 @@ fn a_cpu_hog_is_seen_flagged_and_measured_away() {
         let reference = calm.cells.iter().find(|c| c.id == cell.id).expect("same cells in both runs");
         let (new, old) = (warm_execute(cell), warm_execute(reference));
         let off = (new / old - 1.0) * 100.0;
+        eprintln!("{}: disturbed {:?}; measured again {new:.0} ns, undisturbed {old:.0} ns ({off:+.1}%)", cell.id, cell.disturbed);
         assert!(off.abs() <= PRECISION, "{}: measured again, {new:.0} ns against {old:.0} ns undisturbed ({off:+.1}%)", cell.id);
     }
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use rand::{Rng, SeedableRng};
-use wasmbench_data::{BackendKind, Cell, CellId, Environment, Measurement, Mode, Phase, Results, RunConfig, Unit};
+use wasmbench_data::{
+    BackendKind, Cell, CellId, Environment, Fingerprint, Measurement, Mode, Phase, Probe, Results, RunConfig, Sentinel, Unit,
+};
 
 fn wasmbench() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wasmbench"))
@@ -103,6 +105,44 @@ fn compare_lists_missing_cells_and_fails_on_them_when_strict() {
     let out = compare(&base, &new, &["--strict"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cells missing or failed (--strict)"), "{}", text(&out.stderr));
+}
+
+/// A results file made on a machine of CPU model `model` whose drift sentinel read
+/// `sentinel_ms` (native and Wasm).
+fn on_machine(dir: &Path, name: &str, model: &str, sentinel_ms: f64) -> PathBuf {
+    let environment = Environment {
+        fingerprint: Some(Fingerprint { cpu_model_number: model.into(), ..Fingerprint::default() }),
+        ..Environment::default()
+    };
+    let mut doc = Results::new(environment, RunConfig::default());
+    doc.cells = vec![cell("wasmi", samples(1, 10.0))];
+    doc.complete = true;
+    let probe = Probe { at_ms: 0, native_ns: sentinel_ms * 1e6, wasm_ns: sentinel_ms * 1e6 };
+    doc.sentinel = Some(Sentinel { probes: vec![probe], ..Sentinel::default() });
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string(&doc).expect("json")).expect("write");
+    path
+}
+
+#[test]
+fn compare_says_when_machines_differ_or_drifted_and_strict_refuses_other_machines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = on_machine(dir.path(), "base.json", "49", 7.0);
+    let other = on_machine(dir.path(), "other.json", "1", 7.0);
+    let out = compare(&base, &other, &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "said, not fatal: {stdout}{stderr}");
+    assert!(stderr.contains("DIFFERENT MACHINES") && stderr.contains("CPU model: 49 ≠ 1"), "{stderr}");
+    assert!(stdout.contains("**Fingerprint: DIFFERENT MACHINES**"), "{stdout}");
+    let strict = compare(&base, &other, &["--strict"]);
+    assert_eq!(strict.status.code(), Some(1), "--strict refuses: {}", text(&strict.stderr));
+
+    let slower = on_machine(dir.path(), "slower.json", "49", 7.7);
+    let out = compare(&base, &slower, &["--strict"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("baseline native 7.00 ms, Wasm 7.00 ms; new native 7.70 ms, Wasm 7.70 ms"), "{stdout}");
+    assert!(stdout.contains("10.0% slower in the new run") && stdout.contains("cannot be attributed to the code"), "{stdout}");
 }
 
 #[test]

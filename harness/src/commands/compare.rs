@@ -66,8 +66,10 @@ pub fn execute(args: CompareArgs) -> Result<u8> {
     {
         let why = if comparison.count(&compare::Verdict::Slower) > 0 {
             format!("{} significant regressions beyond {}", comparison.count(&compare::Verdict::Slower), args.threshold)
+        } else if comparison.incomplete() {
+            "cells missing or failed (--strict)".to_string()
         } else {
-            "cells missing or failed, or different machines (--strict)".to_string()
+            "the runs were made on different machines (--strict)".to_string()
         };
         if args.warn_only {
             eprintln!("wasmbench: {why} (reported only: --warn-only)");
