@@ -80,9 +80,18 @@ impl Sentinel {
         Some(max - min)
     }
 
+    /// Whether `other` times the same loops (iterations, Wasm backend) as `self`.
+    pub fn comparable(&self, other: &Sentinel) -> bool {
+        (self.native_iterations, &self.backend, self.wasm_iterations) == (other.native_iterations, &other.backend, other.wasm_iterations)
+    }
+
     /// How much slower the machine was in `other` than in `self`, in percent, by the
-    /// geometric mean of the two sentinel medians' ratios.
+    /// geometric mean of the two sentinel medians' ratios; `None` when the two sentinels
+    /// are not [`comparable`](Sentinel::comparable).
     pub fn shift_pct(&self, other: &Sentinel) -> Option<f64> {
+        if !self.comparable(other) {
+            return None;
+        }
         let native = other.median_native_ns()? / self.median_native_ns()?;
         let wasm = other.median_wasm_ns()? / self.median_wasm_ns()?;
         Some((native * wasm).sqrt() * 100.0 - 100.0)
@@ -119,5 +128,7 @@ mod tests {
         let a = sentinel(&[(100.0, 100.0)]);
         let b = sentinel(&[(110.0, 110.0), (110.0, 110.0)]);
         assert!((a.shift_pct(&b).expect("shift") - 10.0).abs() < 1e-9);
+        let interpreted = Sentinel { backend: "wasmi".into(), wasm_iterations: 200_000, ..b };
+        assert_eq!(a.shift_pct(&interpreted), None, "a sentinel on another backend measures something else");
     }
 }

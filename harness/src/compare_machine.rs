@@ -20,6 +20,8 @@ pub struct MachineComparison {
     pub threshold_pct: f64,
     /// Whether either run has wall-clock measurements (not instruction counts only).
     pub timed: bool,
+    /// Both runs have a sentinel, but they timed different loops.
+    pub incomparable: bool,
 }
 
 impl MachineComparison {
@@ -35,6 +37,7 @@ impl MachineComparison {
             new_sentinel: medians(&new.sentinel),
             shift_pct: baseline.sentinel.as_ref().zip(new.sentinel.as_ref()).and_then(|(a, b)| a.shift_pct(b)),
             threshold_pct,
+            incomparable: baseline.sentinel.as_ref().zip(new.sentinel.as_ref()).is_some_and(|(a, b)| !a.comparable(b)),
             timed: [baseline, new].iter().flat_map(|r| &r.cells).flat_map(|c| &c.measurements).any(|m| m.unit == Unit::Nanoseconds),
         }
     }
@@ -53,6 +56,9 @@ impl MachineComparison {
     pub fn drift_verdict(&self) -> String {
         if !self.timed {
             return "Instruction counts only: the machine's speed does not enter them.".into();
+        }
+        if self.incomparable {
+            return "The two runs' drift sentinels timed different loops (another Wasm backend or iteration count): their speeds do not compare.".into();
         }
         let Some(shift) = self.shift_pct else {
             return "No drift sentinel on both sides: whether the machine's speed moved between the runs is unknown.".into();

@@ -68,7 +68,8 @@ struct Driver<'r, 'w> {
     progress: &'r ProgressBar,
     watch: Option<&'r mut Watch<'w>>,
     at: Vec<Option<usize>>,
-    redo: Vec<Option<usize>>,
+    /// Disturbed rounds of each cell waiting to be measured again, oldest first.
+    redo: Vec<Vec<usize>>,
     redone: Vec<usize>,
 }
 
@@ -95,25 +96,29 @@ pub fn drive(
     checkpoint: &mut Checkpoint<'_>,
 ) -> anyhow::Result<()> {
     let n = plan.len();
-    let mut d = Driver { plan, schedule, measurer, results, progress, watch, at: vec![None; n], redo: vec![None; n], redone: vec![0; n] };
+    let mut d = Driver { plan, schedule, measurer, results, progress, watch, at: vec![None; n], redo: vec![Vec::new(); n], redone: vec![0; n] };
     let limit = schedule.max.max(schedule.fixed).max(1);
     d.probe(false);
     for round in 0.. {
-        if round >= limit && d.redo.iter().all(Option::is_none) {
+        if round >= limit && d.redo.iter().all(Vec::is_empty) {
             break;
         }
         let seed = schedule.order_seed.map(|s| s.wrapping_add(round as u64));
+        let mut measured = false;
         for i in order(n, seed) {
             if !d.visit(i, round, round < limit) {
                 continue;
             }
+            measured = true;
             if let Some(w) = d.watch.as_mut() {
                 w.measured(i, round);
             }
             checkpoint(d.results)?;
         }
-        d.probe(true);
-        checkpoint(d.results)?;
+        if measured {
+            d.probe(true);
+            checkpoint(d.results)?;
+        }
     }
     Ok(())
 }
@@ -162,17 +167,23 @@ impl Driver<'_, '_> {
         true
     }
 
-    /// What `round` does with the cell at plan index `i`, if anything.
+    /// What `round` does with the cell at plan index `i`, if anything. A fixed round takes
+    /// its own share of samples first; a disturbed round waiting to be measured again
+    /// takes the place of a later (precision or extra) round.
     fn action(&mut self, i: usize, round: usize, planned: bool) -> Option<Action> {
         if round == 0 {
             return Some(Action::First);
         }
         let place = self.at[i]?;
         if self.results.cells[place].error.is_some() {
+            self.redo[i].clear();
             return None;
         }
-        if let Some(replaced) = self.redo[i].take() {
-            return Some(Action::Redo(place, replaced));
+        if round < self.schedule.fixed && self.measurer.wants(i, round) {
+            return Some(Action::Again(place));
+        }
+        if !self.redo[i].is_empty() {
+            return Some(Action::Redo(place, self.redo[i].remove(0)));
         }
         (planned && self.measurer.wants(i, round)).then_some(Action::Again(place))
     }
@@ -189,7 +200,7 @@ impl Driver<'_, '_> {
             let Some(place) = self.at[index] else { continue };
             let out = &mut self.results.cells[place];
             out.disturbed.push(Disturbance { round, slowdown_pct, remeasured: false });
-            let again = out.error.is_none() && self.redone[index] < MAX_REMEASURES;
+            let again = out.error.is_none() && self.redone[index] + self.redo[index].len() < MAX_REMEASURES;
             let then = if again { "; measuring it again" } else { "" };
             say(self.progress, format!(
                 "~ {}: round {} measured while the machine ran {slowdown_pct:+.0}% off its median speed{then}",
@@ -197,7 +208,7 @@ impl Driver<'_, '_> {
                 round + 1
             ));
             if again {
-                self.redo[index] = Some(round);
+                self.redo[index].push(round);
             }
         }
         if let Some(series) = w.series() {
@@ -327,7 +338,7 @@ mod tests {
         assert!(mock.calls.iter().all(|c| c.1 < 2));
         assert_eq!(results.cells[0].flags, ["round1"]);
         assert!(results.cells[2].flags.is_empty());
-        assert_eq!(checkpoints, 4 + 3 + 3 + 1, "a checkpoint after every cell of every round, after every round, and at the end");
+        assert_eq!(checkpoints, 4 + 3 + 2 + 1, "a checkpoint after every cell of every round, after every round that measured one, and at the end");
     }
 
     #[test]
@@ -351,6 +362,22 @@ mod tests {
         assert_eq!(disturbed(2), [(0, true), (1, true), (2, false)]);
         assert_eq!(results.cells[1].flags, ["round1 replaces round0"]);
         assert_eq!(results.sentinel, None, "a scripted gauge keeps no series");
+    }
+
+    #[test]
+    fn a_fixed_round_keeps_its_share_and_the_disturbed_round_is_redone_after_it() {
+        use crate::measure::watch::tests::Scripted;
+        // Two cells, two fixed rounds, planned order; probes: start (0), before cell 0 (1),
+        // before cell 1 (2, slow: after cell 0), end of round 0 (3); round 1: before
+        // each cell (4, 5), end (6); round 2: before cell 0 (7), end (8).
+        let mut gauge = Scripted { script: vec![0.0, 0.0, 50.0], probes: 0, fail_at: None };
+        let mut watch = Watch::new(&mut gauge, std::time::Duration::ZERO, 10.0);
+        let plan = plan(2);
+        let mut mock = Mock { calls: Vec::new(), failing: vec![], extra: 1 };
+        let (results, _) = run_watched(&mut mock, &plan, Schedule { fixed: 2, max: 2, order_seed: None }, Some(&mut watch));
+        assert_eq!(results.cells[0].flags, ["round1", "round2 replaces round0"], "round 1 takes its share, then round 0 is redone");
+        assert_eq!(results.cells[1].flags, ["round1", "round2 replaces round0"], "slow before cell 1 too");
+        assert!(results.cells.iter().all(|c| c.disturbed.iter().all(|d| d.remeasured)));
     }
 
     #[test]

@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use crate::sentinel::Gauge;
 
+/// Fewest probes whose median a cell round is judged against: the median of two is
+/// their mean, which one slow probe moves halfway.
+pub const MIN_PROBES: usize = 3;
+
 /// A round of a cell measured while the gauge was off its median by more than the threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flag {
@@ -72,9 +76,13 @@ impl<'a> Watch<'a> {
 
     /// Judge the cell rounds measured so far whose after-probe has been taken: those
     /// measured while the machine was off its median speed by more than the threshold
-    /// (the larger slowdown of the probes on either side). Each is judged once.
+    /// (the larger slowdown of the probes on either side). Each is judged once, and only
+    /// once there are [`MIN_PROBES`] probes to take a median of.
     pub fn judge(&mut self) -> Vec<Flag> {
         let (probes, threshold) = (self.probes, self.threshold_pct);
+        if probes < MIN_PROBES {
+            return Vec::new();
+        }
         let gauge = &*self.gauge;
         let mut flags = Vec::new();
         self.measured.retain(|&(index, round, before)| {
@@ -133,6 +141,18 @@ pub mod tests {
         assert!(watch.judge().is_empty(), "judged once; cell 4 still waits for its after-probe");
         watch.probe();
         assert!(watch.judge().is_empty());
+    }
+
+    #[test]
+    fn nothing_is_judged_against_fewer_than_three_probes() {
+        let mut gauge = Scripted { script: vec![0.0, 40.0, 0.0], probes: 0, fail_at: None };
+        let mut watch = Watch::new(&mut gauge, Duration::ZERO, 10.0);
+        watch.probe();
+        watch.measured(0, 0);
+        watch.probe();
+        assert!(watch.judge().is_empty(), "two probes: not yet");
+        watch.probe();
+        assert_eq!(watch.judge(), [Flag { index: 0, round: 0, slowdown_pct: 40.0 }], "judged once there are three");
     }
 
     #[test]
