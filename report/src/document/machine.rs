@@ -11,6 +11,9 @@ use crate::table::format_ns;
 /// Rounds whose workers were on a CPU for less than this share of their wall time are
 /// listed (a single-threaded worker that never waited has about 1).
 pub const LOW_CPU_SHARE: f64 = 0.9;
+/// Steal time, as a share of a round's worker wall time, above which the round is listed:
+/// the kernel counts steal in ticks of 10 ms, so a single tick in a long round is noise.
+pub const STOLEN_SHARE: f64 = 0.01;
 /// The most rounds the machine-signals table lists.
 pub const MAX_SIGNAL_ROWS: usize = 10;
 
@@ -149,12 +152,13 @@ fn signals(results: &Results) -> Vec<Block> {
         .cells
         .iter()
         .flat_map(|c| c.machine.iter().map(move |m| (c, m)))
-        .filter(|(_, m)| m.cpu_share().is_some_and(|s| s < LOW_CPU_SHARE) || m.steal_ns.is_some_and(|s| s > 0))
+        .filter(|(_, m)| m.cpu_share().is_some_and(|s| s < LOW_CPU_SHARE) || stolen_share(m) > STOLEN_SHARE)
         .collect();
     if rounds.is_empty() {
         return vec![heading, Block::Paragraph(format!(
-            "In every round the workers were on a CPU for at least {:.0}% of their wall time, and no time was stolen.",
-            LOW_CPU_SHARE * 100.0
+            "In every round the workers were on a CPU for at least {:.0}% of their wall time, and the hypervisor stole at most {:.0}% of it.",
+            LOW_CPU_SHARE * 100.0,
+            STOLEN_SHARE * 100.0
         ))];
     }
     rounds.sort_by(|a, b| badness(b.1).total_cmp(&badness(a.1)));
@@ -162,7 +166,7 @@ fn signals(results: &Results) -> Vec<Block> {
         heading,
         Block::Paragraph(format!(
             "Rounds whose workers were on a CPU for less than {:.0}% of their wall time (they waited for one) \
-             or during which the hypervisor stole time, worst first (rounds counted from 1):",
+             or during which the hypervisor stole more than 1% of it, worst first (rounds counted from 1):",
             LOW_CPU_SHARE * 100.0
         )),
         Block::Table(
@@ -182,7 +186,7 @@ fn signals(results: &Results) -> Vec<Block> {
 /// How much of a round's wall time its workers lost: off a CPU, or stolen.
 fn badness(m: &MachineSignals) -> f64 {
     let off_cpu = m.cpu_share().map_or(0.0, |s| (1.0 - s).max(0.0));
-    let stolen = if m.wall_ns > 0 { m.steal_ns.unwrap_or(0) as f64 / m.wall_ns as f64 } else { 0.0 };
+    let stolen = stolen_share(m);
     off_cpu + stolen
 }
 
@@ -196,6 +200,15 @@ fn signal_row(c: &Cell, m: &MachineSignals) -> Vec<String> {
         m.steal_ns.map(|s| format_ns(s as f64)).unwrap_or_else(|| "not reported".into()),
         format_ns(m.wall_ns as f64),
     ]
+}
+
+/// Steal time over the round's worker wall time (0 when either is unknown).
+fn stolen_share(m: &MachineSignals) -> f64 {
+    if m.wall_ns > 0 {
+        m.steal_ns.unwrap_or(0) as f64 / m.wall_ns as f64
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]
@@ -241,7 +254,7 @@ mod tests {
         assert!(starved < waited && waited < stolen, "{md}");
         for c in &mut results.cells {
             for m in &mut c.machine {
-                m.steal_ns = Some(1_000_000);
+                m.steal_ns = Some(100_000_000);
             }
         }
         let md = text(&signals(&results));
