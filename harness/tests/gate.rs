@@ -51,7 +51,11 @@ fn cell(backend: &str, samples: Vec<f64>) -> Cell {
 }
 
 fn write(dir: &Path, name: &str, cells: Vec<Cell>) -> PathBuf {
-    let mut doc = Results::new(Environment::default(), RunConfig::default());
+    write_doc(dir, name, Results::new(Environment::default(), RunConfig::default()), cells)
+}
+
+/// `doc` with `cells`, complete, written to `dir/name`.
+fn write_doc(dir: &Path, name: &str, mut doc: Results, cells: Vec<Cell>) -> PathBuf {
     doc.cells = cells;
     doc.complete = true;
     let path = dir.join(name);
@@ -115,13 +119,9 @@ fn on_machine(dir: &Path, name: &str, model: &str, sentinel_ms: f64) -> PathBuf 
         ..Environment::default()
     };
     let mut doc = Results::new(environment, RunConfig::default());
-    doc.cells = vec![cell("wasmi", samples(1, 10.0))];
-    doc.complete = true;
     let probe = Probe { at_ms: 0, native_ns: sentinel_ms * 1e6, wasm_ns: sentinel_ms * 1e6 };
     doc.sentinel = Some(Sentinel { probes: vec![probe], ..Sentinel::default() });
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_string(&doc).expect("json")).expect("write");
-    path
+    write_doc(dir, name, doc, vec![cell("wasmi", samples(1, 10.0))])
 }
 
 #[test]

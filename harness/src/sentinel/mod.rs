@@ -12,6 +12,7 @@ use std::time::Instant;
 use anyhow::Result;
 use wasmbench_data::{Probe, Sentinel};
 
+use crate::stats::median;
 use crate::timing::timed;
 use wasm::WasmLoop;
 
@@ -62,16 +63,12 @@ impl SentinelRunner {
     }
 }
 
-fn median_of(mut runs: Vec<f64>) -> f64 {
-    runs.sort_by(f64::total_cmp);
-    runs[runs.len() / 2]
-}
-
 impl Gauge for SentinelRunner {
     fn probe(&mut self) -> Result<()> {
         let at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let native = median_of((0..REPEATS).map(|_| timed(|| native::xorshift(SEED, ITERATIONS)).1 as f64).collect());
-        let wasm = median_of((0..REPEATS).map(|_| self.wasm.run()).collect::<Result<Vec<f64>>>()?);
+        let native: Vec<f64> = (0..REPEATS).map(|_| timed(|| native::xorshift(SEED, ITERATIONS)).1 as f64).collect();
+        let wasm = (0..REPEATS).map(|_| self.wasm.run()).collect::<Result<Vec<f64>>>()?;
+        let (native, wasm) = (median(&native), median(&wasm));
         let probe = Probe { at_ms, native_ns: native, wasm_ns: wasm };
         self.series.probes.push(probe);
         Ok(())

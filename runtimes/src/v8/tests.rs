@@ -1,5 +1,5 @@
 use super::*;
-use crate::test_support::wasm;
+use crate::test_support::{wasm, HELLO};
 use crate::run_once;
 use std::path::Path;
 use std::time::Instant;
@@ -13,17 +13,6 @@ fn wasm_backend() -> BackendId {
         Err(_) => BackendId::V8Default,
     }
 }
-
-const HELLO: &str = r#"
-(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hi\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 3))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-"#;
 
 const JS_HELLO: &str = r#"function main() { wasmbench.write(1, "hi\n"); }"#;
 

@@ -1,19 +1,8 @@
 use super::*;
-use crate::test_support::{limits, wasm};
+use crate::test_support::{limits, wasm, HELLO};
 use crate::run_once;
 use std::time::{Duration, Instant};
 use super::host::{BENCH_FUNCTIONS, HOST_FUNCTIONS};
-
-const HELLO: &str = r#"
-(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hi\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 3))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-"#;
 
 fn backend() -> Box<dyn Backend> {
     BackendId::Wasm3.create(&limits()).expect("engine")
