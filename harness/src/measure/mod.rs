@@ -99,6 +99,9 @@ struct WorkerCells<'a> {
     modules: HashMap<PathBuf, Result<AnalysedModule, Failure>>,
     /// Each cell's series so far, by plan index.
     series: Vec<Vec<Series>>,
+    /// By plan index: the rounds that measured again a disturbed round, and whose share of
+    /// samples they took (a redo that is disturbed in turn is redone with that share).
+    shares: Vec<HashMap<usize, usize>>,
 }
 
 impl<'a> WorkerCells<'a> {
@@ -108,6 +111,7 @@ impl<'a> WorkerCells<'a> {
             artifacts: tempfile::tempdir()?,
             modules: HashMap::new(),
             series: plan.iter().map(|_| Vec::new()).collect(),
+            shares: plan.iter().map(|_| HashMap::new()).collect(),
         })
     }
 
@@ -173,6 +177,8 @@ impl Measurer for WorkerCells<'_> {
         for s in self.series[index].iter_mut().filter(|s| s.remeasured()) {
             s.drop_round(replaced);
         }
-        self.measure_round(index, cell, replaced, round, out);
+        let share = self.shares[index].get(&replaced).copied().unwrap_or(replaced);
+        self.shares[index].insert(round, share);
+        self.measure_round(index, cell, share, round, out);
     }
 }
