@@ -296,6 +296,7 @@ async fn invoke(
         args: Vec::new(),
         env,
         stdin: stdin.to_vec(),
+        preopens: Vec::new(),
     };
     let outcome = app.executor.run(&function, input, permit, app.config.grace).await;
     respond(&app, &function.name, outcome, started.elapsed())

@@ -61,6 +61,7 @@ fn subject(id: BackendId, workload: &Workload) -> Subject {
         args: workload.args.clone(),
         env: workload.env.clone(),
         stdin,
+        preopens: Vec::new(),
     };
     let s = Subject {
         backend,

@@ -28,6 +28,13 @@ pub enum Task {
     Throughput,
 }
 
+/// A host directory a request gives the guest, read-only, at a guest path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreopenDir {
+    pub host: PathBuf,
+    pub guest: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub task: Task,
@@ -39,6 +46,9 @@ pub struct Request {
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
     pub stdin: Option<PathBuf>,
+    /// Host directories the guest reads, read-only, each at a guest path (`.`, `/`, …).
+    #[serde(default)]
+    pub preopens: Vec<PreopenDir>,
     pub expected_stdout: PathBuf,
     pub expected_exit: i32,
     /// Most samples to take.
@@ -172,6 +182,7 @@ mod tests {
             env: vec![("INPUT".into(), "1".into())],
             args: vec![],
             stdin: None,
+            preopens: vec![PreopenDir { host: "/tmp".into(), guest: ".".into() }],
             expected_stdout: "e".into(),
             expected_exit: 0,
             samples: 3,

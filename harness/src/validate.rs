@@ -173,6 +173,7 @@ fn run_and_verify(
         args: workload.args.clone(),
         env: workload.env.clone(),
         stdin,
+        preopens: Vec::new(),
     };
     let exec = run_once(engine.as_ref(), wasm, &input)?;
     verify(&exec, &expected, workload.expected_exit)

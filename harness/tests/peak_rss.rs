@@ -23,6 +23,7 @@ fn a_large_parent_does_not_raise_a_workers_peak_rss() {
         env: vec![],
         args: vec![],
         stdin: None,
+        preopens: vec![],
         expected_stdout: fixtures.join("ok.stdout"),
         expected_exit: 0,
         samples: 1,

@@ -12,7 +12,7 @@
 //! Backends are picked by name through [`BackendId`]; each [`Family`] lives in its own file
 //! (or folder) behind a cargo feature, declared by one row of the registry.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use wasmbench_data::{BackendKind, ErrorKind};
@@ -62,6 +62,45 @@ pub struct WasiInput {
     pub env: Vec<(String, String)>,
     /// The whole of stdin.
     pub stdin: Vec<u8>,
+    /// Host directories the guest may read, each at a guest path (`.`, `/`, `/data`, …),
+    /// in this order (the first is fd 3). Read-only on every backend: writes, creates,
+    /// renames and unlinks get an errno, and no path reaches outside the directory.
+    pub preopens: Vec<Preopen>,
+}
+
+/// A host directory given to the guest, read-only, under a guest path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preopen {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// The name the guest sees (`fd_prestat_dir_name`).
+    pub guest: String,
+}
+
+impl Preopen {
+    pub fn new(host: impl Into<PathBuf>, guest: impl Into<String>) -> Preopen {
+        Preopen {
+            host: host.into(),
+            guest: guest.into(),
+        }
+    }
+
+    /// The host directory exists and is a directory: the error names it if not.
+    pub fn check(&self, backend: BackendId) -> Result<()> {
+        match std::fs::metadata(&self.host) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(RuntimeError::new(
+                backend,
+                ErrorKind::Io,
+                format!("preopen {}: not a directory", self.host.display()),
+            )),
+            Err(e) => Err(RuntimeError::new(
+                backend,
+                ErrorKind::Io,
+                format!("preopen {}: {e}", self.host.display()),
+            )),
+        }
+    }
 }
 
 /// What one execution of `_start` produced. A non-zero exit code (from `proc_exit`) is a

@@ -51,6 +51,7 @@ fn hello_with_env_and_stdin_is_identical_everywhere() {
         args: vec![],
         env: vec![("INPUT".into(), "conformance".into()), ("OTHER".into(), "x".into())],
         stdin: b"line one\nline two\n".to_vec(),
+        preopens: Vec::new(),
     };
     let expected = b"Hello, conformance!\nstdin: 18 bytes\nline one\nline two\n";
     for (id, result) in run_everywhere(&wasm, &input) {

@@ -103,6 +103,7 @@ impl<'a> Sampler<'a> {
             env: cell.workload.env.clone(),
             args: cell.workload.args.clone(),
             stdin: cell.workload.stdin.clone(),
+            preopens: Vec::new(),
             expected_stdout: cell.workload.expected_stdout.clone(),
             expected_exit: cell.workload.expected_exit,
             samples: 1,

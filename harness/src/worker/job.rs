@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use wasmbench_data::ErrorKind;
-use wasmbench_runtimes::{BackendId, Execution, Limits, ModuleCode, WasiInput};
+use wasmbench_runtimes::{BackendId, Execution, Limits, ModuleCode, Preopen, WasiInput};
 
 use crate::failure::Failure;
 use crate::module_io::{read_io, read_module};
@@ -30,6 +30,10 @@ impl Job {
             .backend
             .parse()
             .map_err(|e: wasmbench_runtimes::UnknownBackend| Failure::new(ErrorKind::Unsupported, e.to_string()))?;
+        if let Some(p) = req.preopens.iter().find(|p| !p.host.is_dir()) {
+            let what = format!("preopen directory {} (guest path {})", p.host.display(), p.guest);
+            return Err(Failure::new(ErrorKind::Io, format!("{what} does not exist or is not a directory")));
+        }
         let wasm = read_module(&req.module)?;
         let (stdin, expected_stdout) = read_io(req.stdin.as_deref(), &req.expected_stdout)?;
         Ok(Job {
@@ -45,6 +49,11 @@ impl Job {
                 args: req.args.clone(),
                 env: req.env.clone(),
                 stdin,
+                preopens: req
+                    .preopens
+                    .iter()
+                    .map(|p| Preopen::new(&p.host, &p.guest))
+                    .collect(),
             },
             expected_stdout,
             expected_exit: req.expected_exit,

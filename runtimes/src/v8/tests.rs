@@ -63,6 +63,7 @@ fn wasm_suite() {
         args: vec!["a".into()],
         env: env(&[("INPUT", "conformance"), ("OTHER", "x")]),
         stdin: b"line one\nline two\n".to_vec(),
+        preopens: Vec::new(),
     };
     for _ in 0..3 {
         let sandbox = backend
@@ -445,6 +446,7 @@ fn js_contract_and_errors() {
         args: vec!["x".into()],
         env: env(&[("A", "a=b")]),
         stdin: vec![0, 255, 10],
+        preopens: Vec::new(),
     };
     let out = js(limits(2000), echo, &input).expect("echo");
     assert_eq!(out.stdout, b"main.js,x;a=b\n\x00\xff\n");

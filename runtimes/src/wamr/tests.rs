@@ -106,6 +106,7 @@ fn env_and_stdin_are_echoed() {
             ("B".into(), "2".into()),
         ],
         stdin: b"from stdin".to_vec(),
+        preopens: Vec::new(),
     };
     let out = run(ECHO, &input).expect("runs");
     assert_eq!(

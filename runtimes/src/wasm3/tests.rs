@@ -62,6 +62,7 @@ fn env_args_and_stdin_echo() {
         args: vec!["first".into()],
         env: vec![("INPUT".into(), "42".into()), ("B".into(), "x".into())],
         stdin: b"hello from stdin".to_vec(),
+        preopens: Vec::new(),
     };
     let out = run(ECHO, &input).expect("runs");
     assert_eq!(out.stdout, b"INPUT=42\0B=x\0first\0hello from stdin");
@@ -585,6 +586,7 @@ fn committed_workloads_run() {
             args: vec![],
             env: vec![("INPUT".into(), "wasmbench".into())],
             stdin: read("hello/input.stdin"),
+            preopens: Vec::new(),
         };
         let module = format!("built/hello.{lang}.wasm");
         let out = run_once(backend.as_ref(), &read(&module), &wasi)

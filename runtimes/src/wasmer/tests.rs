@@ -110,6 +110,7 @@ fn env_and_stdin_are_echoed() {
         args: vec!["x".into()],
         env: vec![("INPUT".into(), "42".into()), ("B".into(), "two".into())],
         stdin: stdin.clone(),
+        preopens: Vec::new(),
     };
     let mut expected = b"INPUT=42\0B=two\0".to_vec();
     expected.extend_from_slice(&stdin);
