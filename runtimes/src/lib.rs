@@ -26,6 +26,9 @@ mod shared;
 #[cfg(test)]
 mod test_support;
 mod watchdog;
+// The shared WASI preview1 host of the wasm3 and V8 backends.
+#[cfg(any(feature = "wasm3", feature = "v8"))]
+mod wasi_host;
 
 pub use module_info::ModuleInfo;
 pub use registry::{BackendId, Family, UnknownBackend};

@@ -22,12 +22,11 @@
 //! * `execute`: calls `_start`.
 //!
 //! WASI: wasm3's own WASI writes to the process's real stdout, ignores the environment and
-//! hides the exit code, so it is not linked. Instead wasi.rs implements all 46 WASI
-//! preview1 functions as host functions over an in-memory per-instance context: argv, env
-//! vars, stdin bytes, capped stdout/stderr, clocks, random bytes, `poll_oneoff` (stdio always
-//! ready, clock sleeps bounded by the deadline), and `proc_exit` as a recorded exit code (the
-//! host function traps to unwind the interpreter, and the trap is mapped back to the code).
-//! There is no file system and there are no sockets: only fds 0-2 exist. Every guest
+//! hides the exit code, so it is not linked. Instead every import is linked to the
+//! project's shared WASI preview1 host ([`crate::wasi_host`], also used by V8): argv, env
+//! vars, stdin bytes, capped stdout/stderr, clocks, random bytes, read-only preopened
+//! directories, `poll_oneoff`, and `proc_exit` as a recorded exit code (the host function
+//! traps to unwind the interpreter, and the trap is mapped back to the code). Every guest
 //! pointer is bounds-checked against the current linear memory (EFAULT).
 //!
 //! Limits:
@@ -42,9 +41,9 @@
 //!   hook also bounds the native stack used by nested calls (wasm3 recurses on the C stack).
 //!
 //! Files: this one (backend, prepared module, instance), `objects.rs` (owned wasm3
-//! objects), `guard.rs` (deadline and stack guard), `host.rs` (WASI context, guest memory,
-//! host-call machinery, linking), `wasi.rs` (the WASI functions), `scan.rs` (module scan
-//! and bulk-memory lowering), `tests.rs`.
+//! objects), `guard.rs` (deadline and stack guard), `host.rs` (the trampolines into the
+//! shared WASI host, and linking), `scan.rs` (module scan and bulk-memory lowering),
+//! `tests.rs`.
 
 use std::ffi::CStr;
 use std::ptr::NonNull;
@@ -59,7 +58,8 @@ use crate::{
 };
 use guard::CallGuard;
 // scan.rs checks imports against the host functions.
-use host::{host_function, link_wasi, HostState};
+use crate::wasi_host::HostState;
+use host::{host_function, link_wasi};
 use objects::{error_message, Environment, ParsedModule, Runtime};
 
 /// The wasm3 C version vendored by `wasm3-sys` 0.3.0.
@@ -228,7 +228,8 @@ impl PreparedModule for Wasm3Module {
                 ),
             ));
         }
-        let host = HostState::new(input, self.limits.max_output_bytes);
+        let host = HostState::new(input, self.limits.max_output_bytes)
+            .map_err(|m| self.error(ErrorKind::Io, format!("instantiate: {m}")))?;
         let mut runtime = Runtime::new(&self.env, &self.bytes, host).ok_or_else(|| {
             self.error(
                 ErrorKind::ResourceLimit,
@@ -415,4 +416,3 @@ mod objects;
 mod scan;
 #[cfg(test)]
 mod tests;
-mod wasi;

@@ -9,7 +9,7 @@ use std::time::Instant;
 use wasm3::wasm3_sys as ffi;
 
 use super::guard::CallGuard;
-use super::host::HostState;
+use crate::wasi_host::HostState;
 use super::VALUE_STACK_BYTES;
 
 /// An `M3Environment`: holds the function types and recycled code pages of its runtimes.

@@ -19,6 +19,7 @@ use wasmparser::{
     Parser, Payload, TypeRef, TypeSectionReader, ValType,
 };
 
+use super::host::code;
 use super::{host_function, ErrorKind, I32, I64, WASM3_C_VERSION};
 
 /// Why the scan refuses a module: the kind of error and its message.
@@ -330,7 +331,7 @@ fn check_import(module: &str, field: &str, ty: Option<&FuncType>) -> R<()> {
     let Some((params, results)) = ty else {
         return invalid(format!("import `{module}::{field}` has an unknown type"));
     };
-    let Some(host) = host_function(module, field) else {
+    let Some((_, host)) = host_function(module, field) else {
         return fail(
             ErrorKind::Unlinkable,
             format!(
@@ -339,8 +340,10 @@ fn check_import(module: &str, field: &str, ty: Option<&FuncType>) -> R<()> {
             ),
         );
     };
-    if host.params != params.as_slice() || host.results != results.as_slice() {
-        let expected = signature(host.params, host.results);
+    let host_params: Vec<u8> = host.params.iter().map(|&t| code(t)).collect();
+    let host_results: Vec<u8> = host.results.iter().map(|&t| code(t)).collect();
+    if host_params != *params || host_results != *results {
+        let expected = signature(&host_params, &host_results);
         let message = format!("import `{module}::{field}` has type {}, expected {expected}", signature(params, results));
         return fail(ErrorKind::Unlinkable, message);
     }
