@@ -3,15 +3,14 @@
 // V8 10.2 (libnode 108) embedder API. One wb_isolate = one v8::Isolate with one context.
 // Wasm modules are compiled once (WasmModuleObject::Compile) and shared between isolates
 // through CompiledWasmModule; instances are created with the JS `WebAssembly.Instance`
-// constructor (10.2 has no C++ instantiate API) and an import object of C++ callbacks
-// implementing WASI preview1.
+// constructor (10.2 has no C++ instantiate API) and an import object of one C++ callback
+// that forwards every WASI preview1 call to the Rust host (runtimes/src/wasi_host).
 
 #include "shim.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <atomic>
@@ -24,14 +23,6 @@
 #include <v8.h>
 
 namespace {
-
-// WASI preview1 errno values.
-constexpr int32_t kSuccess = 0;
-constexpr int32_t kBadf = 8;
-constexpr int32_t kFault = 21;
-constexpr int32_t kInval = 28;
-constexpr int32_t kNosys = 52;
-constexpr int32_t kSpipe = 70;
 
 std::unique_ptr<v8::Platform> g_platform;
 v8::ArrayBuffer::Allocator *g_allocator = nullptr;
@@ -69,7 +60,8 @@ struct wb_wasm {
     struct Import {
         std::string module;
         std::string name;
-        v8::FunctionCallback callback;
+        int32_t index;       // in the Rust host's table
+        std::string params;  // 'i' (i32) or 'I' (i64) per parameter
     };
     explicit wb_wasm(const v8::CompiledWasmModule &m) : compiled(m) {}
     v8::CompiledWasmModule compiled;
@@ -81,12 +73,22 @@ struct wb_js {
     std::vector<uint8_t> cache;
 };
 
+struct wb_instance;
+
+// One host import of one instance: what host_call needs to forward it.
+struct wb_binding {
+    wb_instance *instance;
+    int32_t index;
+    std::string params;
+};
+
 struct wb_instance {
     wb_isolate *owner = nullptr;
+    void *host = nullptr;  // the Rust HostState of a Wasm instance
+    std::vector<wb_binding> bindings;
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::string stdin_data;
-    size_t stdin_pos = 0;
     std::string out[2];
     size_t max_output = 0;
     bool exited = false;
@@ -96,12 +98,6 @@ struct wb_instance {
     bool js = false;
     v8::Global<v8::Object> memory;  // the exported WasmMemoryObject, if any
     v8::Global<v8::Function> entry;  // `_start` or `main`
-    // sightglass-style bench region: CLOCK_MONOTONIC at `bench.start`, and the sum of
-    // the regions closed by `bench.end` so far.
-    uint64_t bench_started_ns = 0;
-    bool bench_open = false;
-    uint64_t bench_total_ns = 0;
-    bool bench_seen = false;
 };
 
 namespace {
@@ -235,7 +231,10 @@ int settle(wb_isolate *w, wb_instance *inst, v8::Local<v8::Context> ctx, v8::Try
 }
 
 // ---------------------------------------------------------------------------------------
-// WASI preview1 host functions.
+// Host calls: every `wasi_snapshot_preview1` and `bench` import is one generic callback
+// that forwards to the Rust WASI host (runtimes/src/wasi_host) through wb_host_api.
+
+wb_host_api g_host = {nullptr, nullptr};
 
 wb_instance *instance_of(const v8::FunctionCallbackInfo<v8::Value> &info) {
     return static_cast<wb_instance *>(info.Data().As<v8::External>()->Value());
@@ -255,39 +254,30 @@ uint32_t arg_u32(const v8::FunctionCallbackInfo<v8::Value> &info, int i) {
     return v->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
 }
 
-void ret(const v8::FunctionCallbackInfo<v8::Value> &info, int32_t errno_value) {
-    info.GetReturnValue().Set(errno_value);
+// An i64 argument: Wasm passes it to a JS function as a BigInt.
+uint64_t arg_u64(const v8::FunctionCallbackInfo<v8::Value> &info, int i) {
+    if (i >= info.Length()) {
+        return 0;
+    }
+    v8::Local<v8::Value> v = info[i];
+    if (v->IsBigInt()) {
+        return v.As<v8::BigInt>()->Uint64Value();
+    }
+    return arg_u32(info, i);
 }
 
-// The guest's linear memory as of now (memory.grow detaches older buffers).
-struct Mem {
-    uint8_t *base = nullptr;
-    size_t size = 0;
-    bool ok(uint64_t ptr, uint64_t len) const { return ptr <= size && len <= size - ptr; }
-    uint32_t ld32(uint64_t p) const {
-        uint32_t v;
-        memcpy(&v, base + p, 4);
-        return v;
-    }
-    void st32(uint64_t p, uint32_t v) const { memcpy(base + p, &v, 4); }
-    void st64(uint64_t p, uint64_t v) const { memcpy(base + p, &v, 8); }
-    uint64_t ld64(uint64_t p) const {
-        uint64_t v;
-        memcpy(&v, base + p, 8);
-        return v;
-    }
-};
-
-bool memory(const v8::FunctionCallbackInfo<v8::Value> &info, wb_instance *inst, Mem *m) {
+// The guest's linear memory as of now (memory.grow detaches older buffers): base and
+// length, or none (a module without an exported memory).
+void memory(v8::Isolate *isolate, wb_instance *inst, uint8_t **base, size_t *size) {
+    *base = nullptr;
+    *size = 0;
     if (inst->memory.IsEmpty()) {
-        return false;
+        return;
     }
-    v8::Isolate *isolate = info.GetIsolate();
     v8::Local<v8::Object> obj = inst->memory.Get(isolate);
     v8::Local<v8::ArrayBuffer> buffer = v8::WasmMemoryObject::Cast(*obj)->Buffer();
-    m->base = static_cast<uint8_t *>(buffer->Data());
-    m->size = buffer->ByteLength();
-    return m->base != nullptr || m->size == 0;
+    *base = static_cast<uint8_t *>(buffer->Data());
+    *size = *base == nullptr ? 0 : buffer->ByteLength();
 }
 
 // A guest that caught the exception of proc_exit or of the output cap is stopped again
@@ -300,20 +290,50 @@ bool stopped(v8::Isolate *isolate, wb_instance *inst) {
     return false;
 }
 
-#define WASI_PROLOGUE                                   \
-    v8::HandleScope handle_scope(info.GetIsolate());    \
-    wb_instance *inst = instance_of(info);              \
-    if (stopped(info.GetIsolate(), inst)) {             \
-        return;                                         \
-    }                                                   \
-    Mem mem;                                            \
-    if (!memory(info, inst, &mem)) {                    \
-        return ret(info, kFault);                       \
+// The one callback of every host import. Its data is the import's wb_binding.
+void host_call(const v8::FunctionCallbackInfo<v8::Value> &info) {
+    v8::Isolate *isolate = info.GetIsolate();
+    v8::HandleScope handle_scope(isolate);
+    auto *binding = static_cast<wb_binding *>(info.Data().As<v8::External>()->Value());
+    wb_instance *inst = binding->instance;
+    if (stopped(isolate, inst)) {
+        return;
     }
-
-void wasi_nosys(const v8::FunctionCallbackInfo<v8::Value> &info) { ret(info, kNosys); }
-
-void wasi_badf(const v8::FunctionCallbackInfo<v8::Value> &info) { ret(info, kBadf); }
+    uint64_t args[16] = {0};
+    size_t n = binding->params.size() < 16 ? binding->params.size() : 16;
+    for (size_t i = 0; i < n; i++) {
+        int at = static_cast<int>(i);
+        args[i] = binding->params[i] == 'I' ? arg_u64(info, at) : arg_u32(info, at);
+    }
+    uint8_t *base;
+    size_t size;
+    memory(isolate, inst, &base, &size);
+    int32_t value = 0;
+    switch (g_host.call(inst->host, binding->index, args, n, base, size, &value)) {
+        case WB_CALL_RETURN:
+            info.GetReturnValue().Set(value);
+            return;
+        case WB_CALL_VOID:
+            return;
+        case WB_CALL_EXIT:
+            inst->exited = true;
+            inst->exit_code = value;
+            stop_guest(isolate, "proc_exit");
+            return;
+        case WB_CALL_OUTPUT_CAP:
+            inst->overflow = true;
+            inst->overflow_message = "output cap exceeded";
+            stop_guest(isolate, inst->overflow_message.c_str());
+            return;
+        case WB_CALL_DEADLINE:
+            inst->owner->terminate_requested.store(true);
+            isolate->TerminateExecution();
+            return;
+        default:
+            stop_guest(isolate, "the WASI host failed (a bug in wasmbench)");
+            return;
+    }
+}
 
 // Append to stdout/stderr, enforcing the cap. Returns false (guest stopped) when exceeded.
 bool emit(v8::Isolate *isolate, wb_instance *inst, int fd, const uint8_t *p, size_t n) {
@@ -328,433 +348,6 @@ bool emit(v8::Isolate *isolate, wb_instance *inst, int fd, const uint8_t *p, siz
     }
     out.append(reinterpret_cast<const char *>(p), n);
     return true;
-}
-
-void wasi_fd_write(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t fd = arg_u32(info, 0), iovs = arg_u32(info, 1), iovs_len = arg_u32(info, 2),
-             nwritten = arg_u32(info, 3);
-    if (fd != 1 && fd != 2) {
-        return ret(info, kBadf);
-    }
-    if (!mem.ok(iovs, uint64_t{iovs_len} * 8) || !mem.ok(nwritten, 4)) {
-        return ret(info, kFault);
-    }
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < iovs_len; i++) {
-        uint32_t buf = mem.ld32(iovs + 8ull * i), len = mem.ld32(iovs + 8ull * i + 4);
-        if (!mem.ok(buf, len)) {
-            return ret(info, kFault);
-        }
-        if (!emit(info.GetIsolate(), inst, static_cast<int>(fd), mem.base + buf, len)) {
-            return;
-        }
-        total += len;
-    }
-    mem.st32(nwritten, static_cast<uint32_t>(total));
-    ret(info, kSuccess);
-}
-
-void wasi_fd_read(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t fd = arg_u32(info, 0), iovs = arg_u32(info, 1), iovs_len = arg_u32(info, 2),
-             nread = arg_u32(info, 3);
-    if (fd != 0) {
-        return ret(info, kBadf);
-    }
-    if (!mem.ok(iovs, uint64_t{iovs_len} * 8) || !mem.ok(nread, 4)) {
-        return ret(info, kFault);
-    }
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < iovs_len; i++) {
-        uint32_t buf = mem.ld32(iovs + 8ull * i), len = mem.ld32(iovs + 8ull * i + 4);
-        if (!mem.ok(buf, len)) {
-            return ret(info, kFault);
-        }
-        size_t left = inst->stdin_data.size() - inst->stdin_pos;
-        size_t n = len < left ? len : left;
-        memcpy(mem.base + buf, inst->stdin_data.data() + inst->stdin_pos, n);
-        inst->stdin_pos += n;
-        total += n;
-        if (n < len) {
-            break;
-        }
-    }
-    mem.st32(nread, static_cast<uint32_t>(total));
-    ret(info, kSuccess);
-}
-
-// args_sizes_get / environ_sizes_get
-void sizes_get(const v8::FunctionCallbackInfo<v8::Value> &info,
-               const std::vector<std::string> wb_instance::*list) {
-    WASI_PROLOGUE
-    uint32_t count_ptr = arg_u32(info, 0), size_ptr = arg_u32(info, 1);
-    if (!mem.ok(count_ptr, 4) || !mem.ok(size_ptr, 4)) {
-        return ret(info, kFault);
-    }
-    const std::vector<std::string> &items = inst->*list;
-    uint64_t size = 0;
-    for (const std::string &s : items) {
-        size += s.size() + 1;
-    }
-    mem.st32(count_ptr, static_cast<uint32_t>(items.size()));
-    mem.st32(size_ptr, static_cast<uint32_t>(size));
-    ret(info, kSuccess);
-}
-
-// args_get / environ_get
-void list_get(const v8::FunctionCallbackInfo<v8::Value> &info,
-              const std::vector<std::string> wb_instance::*list) {
-    WASI_PROLOGUE
-    uint32_t ptrs = arg_u32(info, 0), buf = arg_u32(info, 1);
-    const std::vector<std::string> &items = inst->*list;
-    uint64_t size = 0;
-    for (const std::string &s : items) {
-        size += s.size() + 1;
-    }
-    if (!mem.ok(ptrs, uint64_t{items.size()} * 4) || !mem.ok(buf, size)) {
-        return ret(info, kFault);
-    }
-    uint64_t at = buf;
-    for (size_t i = 0; i < items.size(); i++) {
-        mem.st32(ptrs + 4ull * i, static_cast<uint32_t>(at));
-        memcpy(mem.base + at, items[i].data(), items[i].size());
-        mem.base[at + items[i].size()] = 0;
-        at += items[i].size() + 1;
-    }
-    ret(info, kSuccess);
-}
-
-void wasi_args_sizes_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    sizes_get(info, &wb_instance::args);
-}
-void wasi_args_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    list_get(info, &wb_instance::args);
-}
-void wasi_environ_sizes_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    sizes_get(info, &wb_instance::env);
-}
-void wasi_environ_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    list_get(info, &wb_instance::env);
-}
-
-bool clock_of(uint32_t id, clockid_t *out) {
-    switch (id) {
-        case 0: *out = CLOCK_REALTIME; return true;
-        case 1: *out = CLOCK_MONOTONIC; return true;
-        case 2: *out = CLOCK_PROCESS_CPUTIME_ID; return true;
-        case 3: *out = CLOCK_THREAD_CPUTIME_ID; return true;
-        default: return false;
-    }
-}
-
-uint64_t now_ns(clockid_t clock) {
-    struct timespec ts;
-    if (clock_gettime(clock, &ts) != 0) {
-        return 0;
-    }
-    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
-void wasi_clock_time_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t id = arg_u32(info, 0), out = arg_u32(info, 2);
-    clockid_t clock;
-    if (!clock_of(id, &clock)) {
-        return ret(info, kInval);
-    }
-    if (!mem.ok(out, 8)) {
-        return ret(info, kFault);
-    }
-    mem.st64(out, now_ns(clock));
-    ret(info, kSuccess);
-}
-
-void wasi_clock_res_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t id = arg_u32(info, 0), out = arg_u32(info, 1);
-    clockid_t clock;
-    if (!clock_of(id, &clock)) {
-        return ret(info, kInval);
-    }
-    if (!mem.ok(out, 8)) {
-        return ret(info, kFault);
-    }
-    struct timespec ts;
-    uint64_t res = 1;
-    if (clock_getres(clock, &ts) == 0) {
-        res = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-    }
-    mem.st64(out, res);
-    ret(info, kSuccess);
-}
-
-void wasi_random_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t buf = arg_u32(info, 0), len = arg_u32(info, 1);
-    if (!mem.ok(buf, len)) {
-        return ret(info, kFault);
-    }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = getrandom(mem.base + buf + done, len - done, 0);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return ret(info, kNosys);
-        }
-        done += static_cast<size_t>(n);
-    }
-    ret(info, kSuccess);
-}
-
-void wasi_proc_exit(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    v8::HandleScope handle_scope(info.GetIsolate());
-    wb_instance *inst = instance_of(info);
-    inst->exited = true;
-    inst->exit_code = static_cast<int32_t>(arg_u32(info, 0));
-    stop_guest(info.GetIsolate(), "proc_exit");
-}
-
-bool is_stdio(uint32_t fd) { return fd <= 2; }
-
-void wasi_fd_fdstat_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t fd = arg_u32(info, 0), out = arg_u32(info, 1);
-    if (!is_stdio(fd)) {
-        return ret(info, kBadf);
-    }
-    if (!mem.ok(out, 24)) {
-        return ret(info, kFault);
-    }
-    memset(mem.base + out, 0, 24);
-    // filetype unknown (a pipe, not a tty: wasi-libc then buffers stdout fully, as it
-    // does under wasmtime with in-memory pipes); rights: fd_read (2) or fd_write (64).
-    mem.st64(out + 8, fd == 0 ? 2u : 64u);
-    ret(info, kSuccess);
-}
-
-void wasi_fd_filestat_get(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t fd = arg_u32(info, 0), out = arg_u32(info, 1);
-    if (!is_stdio(fd)) {
-        return ret(info, kBadf);
-    }
-    if (!mem.ok(out, 64)) {
-        return ret(info, kFault);
-    }
-    memset(mem.base + out, 0, 64);
-    ret(info, kSuccess);
-}
-
-void wasi_fd_close(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    ret(info, is_stdio(arg_u32(info, 0)) ? kSuccess : kBadf);
-}
-
-void wasi_fd_fdstat_set_flags(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    ret(info, is_stdio(arg_u32(info, 0)) ? kSuccess : kBadf);
-}
-
-// fd_seek(fd, offset: i64, whence, newoffset) and fd_tell(fd, offset): stdio is a pipe.
-void wasi_fd_seek(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    ret(info, is_stdio(arg_u32(info, 0)) ? kSpipe : kBadf);
-}
-
-void wasi_sched_yield(const v8::FunctionCallbackInfo<v8::Value> &info) { ret(info, kSuccess); }
-
-// poll_oneoff(in, out, nsubscriptions, nevents): clock subscriptions sleep (in slices, so
-// that the deadline still stops the guest); fd subscriptions on stdio are always ready.
-void wasi_poll_oneoff(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    WASI_PROLOGUE
-    uint32_t in = arg_u32(info, 0), out = arg_u32(info, 1), n = arg_u32(info, 2),
-             nevents = arg_u32(info, 3);
-    if (n == 0) {
-        return ret(info, kInval);
-    }
-    if (!mem.ok(in, uint64_t{n} * 48) || !mem.ok(out, uint64_t{n} * 32) ||
-        !mem.ok(nevents, 4)) {
-        return ret(info, kFault);
-    }
-    // Copy the subscriptions out: the memory may not move during a sleep, but be safe.
-    std::vector<uint8_t> subs(mem.base + in, mem.base + in + uint64_t{n} * 48);
-    auto sub_u64 = [&](uint32_t i, size_t off) {
-        uint64_t v;
-        memcpy(&v, subs.data() + 48ull * i + off, 8);
-        return v;
-    };
-    auto sub_u32 = [&](uint32_t i, size_t off) {
-        uint32_t v;
-        memcpy(&v, subs.data() + 48ull * i + off, 4);
-        return v;
-    };
-    bool any_fd = false;
-    uint64_t wake = UINT64_MAX;  // monotonic ns
-    uint64_t mono = now_ns(CLOCK_MONOTONIC);
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t tag = subs[48ull * i + 8];
-        if (tag == 0) {
-            uint32_t id = sub_u32(i, 16);
-            uint64_t timeout = sub_u64(i, 24);
-            uint16_t flags;
-            memcpy(&flags, subs.data() + 48ull * i + 40, 2);
-            clockid_t clock;
-            if (!clock_of(id, &clock)) {
-                continue;
-            }
-            uint64_t rel = timeout;
-            if (flags & 1) {  // absolute time on that clock
-                uint64_t now = now_ns(clock);
-                rel = timeout > now ? timeout - now : 0;
-            }
-            uint64_t at = mono + rel < mono ? UINT64_MAX : mono + rel;
-            if (at < wake) {
-                wake = at;
-            }
-        } else {
-            any_fd = true;
-        }
-    }
-    if (!any_fd && wake != UINT64_MAX) {
-        for (;;) {
-            uint64_t now = now_ns(CLOCK_MONOTONIC);
-            if (now >= wake || inst->owner->terminate_requested.load()) {
-                break;
-            }
-            uint64_t slice = wake - now;
-            if (slice > 10000000ull) {
-                slice = 10000000ull;
-            }
-            struct timespec ts = {static_cast<time_t>(slice / 1000000000ull),
-                                  static_cast<long>(slice % 1000000000ull)};
-            nanosleep(&ts, nullptr);
-        }
-    }
-    // Re-read the memory (nothing ran in between, but keep the rule).
-    if (!memory(info, inst, &mem) || !mem.ok(out, uint64_t{n} * 32) || !mem.ok(nevents, 4)) {
-        return ret(info, kFault);
-    }
-    uint64_t now = now_ns(CLOCK_MONOTONIC);
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t tag = subs[48ull * i + 8];
-        uint8_t ev[32] = {0};
-        uint64_t userdata = sub_u64(i, 0);
-        memcpy(ev, &userdata, 8);
-        ev[10] = tag;
-        if (tag == 0) {
-            if (any_fd || now < wake) {
-                continue;
-            }
-        } else if (tag == 1 || tag == 2) {
-            uint32_t fd = sub_u32(i, 16);
-            uint16_t error = 0;
-            uint64_t nbytes = 0;
-            if (tag == 1 && fd == 0) {
-                nbytes = inst->stdin_data.size() - inst->stdin_pos;
-            } else if (tag == 2 && (fd == 1 || fd == 2)) {
-                nbytes = inst->max_output - inst->out[fd - 1].size();
-            } else {
-                error = kBadf;
-            }
-            memcpy(ev + 8, &error, 2);
-            memcpy(ev + 16, &nbytes, 8);
-        } else {
-            uint16_t error = kInval;
-            memcpy(ev + 8, &error, 2);
-        }
-        memcpy(mem.base + out + 32ull * count, ev, 32);
-        count++;
-    }
-    mem.st32(nevents, count);
-    ret(info, kSuccess);
-}
-
-// sightglass-style markers: the host times the region between them.
-void bench_start(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    wb_instance *inst = instance_of(info);
-    inst->bench_started_ns = now_ns(CLOCK_MONOTONIC);
-    inst->bench_open = true;
-}
-
-void bench_end(const v8::FunctionCallbackInfo<v8::Value> &info) {
-    uint64_t now = now_ns(CLOCK_MONOTONIC);
-    wb_instance *inst = instance_of(info);
-    if (inst->bench_open) {
-        inst->bench_total_ns += now - inst->bench_started_ns;
-        inst->bench_open = false;
-        inst->bench_seen = true;
-    }
-}
-
-struct HostFunction {
-    const char *module;
-    const char *name;
-    v8::FunctionCallback callback;
-};
-
-constexpr const char *kWasi = "wasi_snapshot_preview1";
-
-// Every preview1 function: the workloads' needs are implemented, the rest is ENOSYS
-// (EBADF for the preopen queries, so that libc start-up code finds no preopens).
-const HostFunction kHostFunctions[] = {
-    {kWasi, "args_get", wasi_args_get},
-    {kWasi, "args_sizes_get", wasi_args_sizes_get},
-    {kWasi, "environ_get", wasi_environ_get},
-    {kWasi, "environ_sizes_get", wasi_environ_sizes_get},
-    {kWasi, "clock_res_get", wasi_clock_res_get},
-    {kWasi, "clock_time_get", wasi_clock_time_get},
-    {kWasi, "fd_advise", wasi_nosys},
-    {kWasi, "fd_allocate", wasi_nosys},
-    {kWasi, "fd_close", wasi_fd_close},
-    {kWasi, "fd_datasync", wasi_nosys},
-    {kWasi, "fd_fdstat_get", wasi_fd_fdstat_get},
-    {kWasi, "fd_fdstat_set_flags", wasi_fd_fdstat_set_flags},
-    {kWasi, "fd_fdstat_set_rights", wasi_nosys},
-    {kWasi, "fd_filestat_get", wasi_fd_filestat_get},
-    {kWasi, "fd_filestat_set_size", wasi_nosys},
-    {kWasi, "fd_filestat_set_times", wasi_nosys},
-    {kWasi, "fd_pread", wasi_nosys},
-    {kWasi, "fd_prestat_get", wasi_badf},
-    {kWasi, "fd_prestat_dir_name", wasi_badf},
-    {kWasi, "fd_pwrite", wasi_nosys},
-    {kWasi, "fd_read", wasi_fd_read},
-    {kWasi, "fd_readdir", wasi_nosys},
-    {kWasi, "fd_renumber", wasi_nosys},
-    {kWasi, "fd_seek", wasi_fd_seek},
-    {kWasi, "fd_sync", wasi_nosys},
-    {kWasi, "fd_tell", wasi_fd_seek},
-    {kWasi, "fd_write", wasi_fd_write},
-    {kWasi, "path_create_directory", wasi_nosys},
-    {kWasi, "path_filestat_get", wasi_nosys},
-    {kWasi, "path_filestat_set_times", wasi_nosys},
-    {kWasi, "path_link", wasi_nosys},
-    {kWasi, "path_open", wasi_nosys},
-    {kWasi, "path_readlink", wasi_nosys},
-    {kWasi, "path_remove_directory", wasi_nosys},
-    {kWasi, "path_rename", wasi_nosys},
-    {kWasi, "path_symlink", wasi_nosys},
-    {kWasi, "path_unlink_file", wasi_nosys},
-    {kWasi, "poll_oneoff", wasi_poll_oneoff},
-    {kWasi, "proc_exit", wasi_proc_exit},
-    {kWasi, "proc_raise", wasi_nosys},
-    {kWasi, "sched_yield", wasi_sched_yield},
-    {kWasi, "random_get", wasi_random_get},
-    {kWasi, "sock_accept", wasi_nosys},
-    {kWasi, "sock_recv", wasi_nosys},
-    {kWasi, "sock_send", wasi_nosys},
-    {kWasi, "sock_shutdown", wasi_nosys},
-    {"bench", "start", bench_start},
-    {"bench", "end", bench_end},
-};
-
-v8::FunctionCallback find_host(const std::string &module, const std::string &name) {
-    for (const HostFunction &f : kHostFunctions) {
-        if (module == f.module && name == f.name) {
-            return f.callback;
-        }
-    }
-    return nullptr;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -840,6 +433,8 @@ extern "C" {
 const char *wb_version(void) { return v8::V8::GetVersion(); }
 
 void wb_free(char *p) { free(p); }
+
+void wb_set_host(const wb_host_api *host) { g_host = *host; }
 
 int wb_init(const char *flags, int trap_handler, char **message) {
     std::lock_guard<std::mutex> lock(g_init_mutex);
@@ -964,14 +559,18 @@ int wb_wasm_compile(wb_isolate *w, const uint8_t *bytes, size_t len, wb_wasm **o
             return fail(message, WB_FAILED, "reading the module's imports failed");
         }
         std::string mod = to_std(isolate, m), name = to_std(isolate, n), kind = to_std(isolate, k);
-        v8::FunctionCallback cb = kind == "function" ? find_host(mod, name) : nullptr;
-        if (cb == nullptr) {
+        const char *params = nullptr;
+        int32_t index = kind == "function" && g_host.resolve != nullptr
+            ? g_host.resolve(reinterpret_cast<const uint8_t *>(mod.data()), mod.size(),
+                             reinterpret_cast<const uint8_t *>(name.data()), name.size(), &params)
+            : -1;
+        if (index < 0 || params == nullptr) {
             delete result;
             return fail(message, WB_UNLINKABLE,
                         "unknown import `" + mod + "`.`" + name + "` (" + kind +
                             "): the V8 backends provide WASI preview1 functions only");
         }
-        result->imports.push_back({mod, name, cb});
+        result->imports.push_back({mod, name, index, params});
     }
     bool has_start = false;
     v8::Local<v8::Array> exps = exports.As<v8::Array>();
@@ -1046,9 +645,13 @@ int wb_wasm_instantiate(wb_isolate *w, const wb_wasm *module, const wb_input *in
     if (!v8::WasmModuleObject::FromCompiledModule(isolate, module->compiled).ToLocal(&mod)) {
         return fail(message, WB_FAILED, "WasmModuleObject::FromCompiledModule failed");
     }
-    v8::Local<v8::External> data = v8::External::New(isolate, inst.get());
     v8::Local<v8::Object> imports = v8::Object::New(isolate);
+    inst->host = input->host;
+    // Reserved first: the bindings' addresses are the callbacks' data.
+    inst->bindings.reserve(module->imports.size());
     for (const wb_wasm::Import &imp : module->imports) {
+        inst->bindings.push_back({inst.get(), imp.index, imp.params});
+        v8::Local<v8::External> data = v8::External::New(isolate, &inst->bindings.back());
         v8::Local<v8::String> key = str(isolate, imp.module);
         v8::Local<v8::Value> ns;
         if (!imports->Get(ctx, key).ToLocal(&ns)) {
@@ -1061,7 +664,7 @@ int wb_wasm_instantiate(wb_isolate *w, const wb_wasm *module, const wb_input *in
             }
         }
         v8::Local<v8::Function> fn;
-        if (!v8::Function::New(ctx, imp.callback, data, 0, v8::ConstructorBehavior::kThrow)
+        if (!v8::Function::New(ctx, host_call, data, 0, v8::ConstructorBehavior::kThrow)
                  .ToLocal(&fn) ||
             !ns.As<v8::Object>()->Set(ctx, str(isolate, imp.name), fn).FromMaybe(false)) {
             return fail(message, WB_FAILED, "building the import object failed");
@@ -1211,11 +814,6 @@ void wb_instance_output(const wb_instance *inst, int fd, const uint8_t **ptr, si
     const std::string &s = inst->out[fd == 2 ? 1 : 0];
     *ptr = reinterpret_cast<const uint8_t *>(s.data());
     *len = s.size();
-}
-
-int wb_instance_bench_region(const wb_instance *inst, uint64_t *ns) {
-    *ns = inst->bench_total_ns;
-    return inst->bench_seen ? 1 : 0;
 }
 
 void wb_instance_free(wb_isolate *w, wb_instance *inst) {

@@ -53,7 +53,33 @@ typedef struct {
     size_t env_len;
     wb_bytes stdin_bytes;
     size_t max_output; /* bytes per stream (stdout, stderr) */
+    void *host;        /* Wasm: the Rust WASI host's state of this instance (wb_host_api) */
 } wb_input;
+
+/* What a call of the Rust WASI host asks the shim to do. */
+enum wb_call {
+    WB_CALL_VOID = 0,       /* return nothing */
+    WB_CALL_RETURN = 1,     /* return *value (an i32 errno) */
+    WB_CALL_EXIT = 2,       /* proc_exit(*value): stop the guest */
+    WB_CALL_OUTPUT_CAP = 3, /* a write passed the output cap: stop the guest */
+    WB_CALL_DEADLINE = 4,   /* the deadline passed while the host waited: terminate */
+    WB_CALL_FAILED = 5      /* the host failed (a bug): stop the guest */
+};
+
+/* The Rust WASI host (runtimes/src/wasi_host), handed to the shim once by wb_set_host.
+   Every wasi_snapshot_preview1 and bench import is forwarded to it. */
+typedef struct {
+    /* Index of the host function `module`.`name`, or -1; *params (static) gets its
+       parameter types, 'i' for i32 and 'I' for i64. */
+    int32_t (*resolve)(const uint8_t *module, size_t module_len, const uint8_t *name,
+                       size_t name_len, const char **params);
+    /* Run host function `index` for the instance whose wb_input.host is `host`, on the
+       guest memory [mem, mem + mem_len) (may be NULL, 0); returns a wb_call. */
+    int32_t (*call)(void *host, int32_t index, const uint64_t *args, size_t nargs,
+                    uint8_t *mem, size_t mem_len, int32_t *value);
+} wb_host_api;
+
+void wb_set_host(const wb_host_api *host);
 
 /* "10.2.154.26-node.NN": the version of the V8 library loaded. */
 const char *wb_version(void);
@@ -90,11 +116,9 @@ int wb_js_instantiate(wb_isolate *isolate, const wb_js *script, const wb_input *
 /* Call `_start` (Wasm) or `main()` (JS) once. */
 int wb_instance_run(wb_isolate *isolate, wb_instance *instance, int32_t *exit_code,
                     char **message);
-/* Captured output of fd 1 or 2; valid until wb_instance_free. */
+/* Captured output of fd 1 or 2 of a JS instance (a Wasm instance's is in its Rust host);
+   valid until wb_instance_free. */
 void wb_instance_output(const wb_instance *instance, int fd, const uint8_t **ptr, size_t *len);
-/* Nanoseconds between the guest's bench.start and bench.end calls (summed); returns 1 if
-   a region was closed, 0 (and *ns = 0) if not. */
-int wb_instance_bench_region(const wb_instance *instance, uint64_t *ns);
 void wb_instance_free(wb_isolate *isolate, wb_instance *instance);
 
 #ifdef __cplusplus

@@ -50,6 +50,8 @@ pub(super) struct WbInput {
     pub(super) env_len: usize,
     pub(super) stdin_bytes: WbBytes,
     pub(super) max_output: usize,
+    /// A Wasm instance's `HostState` (see host.rs); null for JavaScript.
+    pub(super) host: *mut c_void,
 }
 
 pub(super) const WB_OK: c_int = 0;
@@ -91,7 +93,7 @@ pub(super) type FnJsInstantiate = unsafe extern "C" fn(
 pub(super) type FnRun = unsafe extern "C" fn(*mut WbIsolate, *mut WbInstance, *mut i32, Msg) -> c_int;
 pub(super) type FnOutput = unsafe extern "C" fn(*const WbInstance, c_int, *mut *const u8, *mut usize);
 pub(super) type FnInstanceFree = unsafe extern "C" fn(*mut WbIsolate, *mut WbInstance);
-pub(super) type FnBenchRegion = unsafe extern "C" fn(*const WbInstance, *mut u64) -> c_int;
+pub(super) type FnSetHost = unsafe extern "C" fn(*const super::host::WbHostApi);
 
 /// The shim's functions, resolved once with `dlsym`.
 pub(super) struct Api {
@@ -110,7 +112,6 @@ pub(super) struct Api {
     pub(super) js_instantiate: FnJsInstantiate,
     pub(super) instance_run: FnRun,
     pub(super) instance_output: FnOutput,
-    pub(super) instance_bench_region: FnBenchRegion,
     pub(super) instance_free: FnInstanceFree,
 }
 
@@ -176,6 +177,9 @@ pub(super) fn load_api() -> std::result::Result<Api, String> {
             unsafe { std::mem::transmute::<*mut c_void, $ty>(p) }
         }};
     }
+    let set_host = sym!("wb_set_host", FnSetHost);
+    // SAFETY: the shim copies the table of two static functions (see host.rs).
+    unsafe { set_host(&super::host::HOST_API) };
     Ok(Api {
         version: sym!("wb_version", FnVersion),
         init: sym!("wb_init", FnInit),
@@ -192,7 +196,6 @@ pub(super) fn load_api() -> std::result::Result<Api, String> {
         js_instantiate: sym!("wb_js_instantiate", FnJsInstantiate),
         instance_run: sym!("wb_instance_run", FnRun),
         instance_output: sym!("wb_instance_output", FnOutput),
-        instance_bench_region: sym!("wb_instance_bench_region", FnBenchRegion),
         instance_free: sym!("wb_instance_free", FnInstanceFree),
     })
 }

@@ -35,6 +35,7 @@ use crate::{
     Backend, BackendId, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule, Result,
     RuntimeError, Sandbox, WasiInput,
 };
+use crate::wasi_host::HostState;
 use api::{api, kind_of, Api, WbBytes, WbInput, WbInstance, WbJs, WbWasm, WB_OK, WB_RESOURCE, WB_TIMEOUT};
 use isolate::{arm_deadline, Isolate, V8Sandbox};
 use process::{ensure_initialised, lock, max_pages, wasm_flags};
@@ -261,6 +262,10 @@ impl V8Module {
             .map(WbBytes::of)
             .collect();
         let env_bytes: Vec<WbBytes> = env.iter().map(|e| WbBytes::of(e)).collect();
+        let mut host = self.host_state(input)?;
+        let host_ptr = host
+            .as_deref_mut()
+            .map_or(std::ptr::null_mut(), |h| (h as *mut HostState).cast());
         let wb_input = WbInput {
             args: args.as_ptr(),
             args_len: args.len(),
@@ -268,6 +273,7 @@ impl V8Module {
             env_len: env_bytes.len(),
             stdin_bytes: WbBytes::of(&input.stdin),
             max_output: self.limits.max_output_bytes,
+            host: host_ptr,
         };
         let mut out = std::ptr::null_mut();
         let mut msg = std::ptr::null_mut();
@@ -275,7 +281,8 @@ impl V8Module {
         let deadline = arm_deadline(self.api, &isolate, self.limits.deadline);
         // SAFETY: the isolate is alive and owned here; the module outlives the call;
         // `wb_input` and everything it points to (args, env, stdin) outlive the call and
-        // the shim copies them; `out` receives an owned instance on success.
+        // the shim copies them, except `host`, which the instance keeps (and outlives the
+        // shim's instance, see V8Instance); `out` receives an owned instance on success.
         let status = unsafe {
             match self.code {
                 Code::Wasm(m) => (self.api.wasm_instantiate)(
@@ -303,6 +310,7 @@ impl V8Module {
                 deadline: self.limits.deadline,
                 instance,
                 isolate,
+                host,
             })),
             _ => Err(failure(
                 self.id,
@@ -313,6 +321,27 @@ impl V8Module {
                 self.limits.deadline,
             )),
         }
+    }
+}
+
+impl V8Module {
+    /// The shared WASI host's context of a Wasm instance; none for JavaScript, which has
+    /// no file system (a preopen given to `v8-js` is refused).
+    fn host_state(&self, input: &WasiInput) -> Result<Option<Box<HostState>>> {
+        if self.id == BackendId::V8Js {
+            if let Some(p) = input.preopens.first() {
+                let message = format!("v8-js has no file system: cannot preopen {}", p.host.display());
+                return Err(RuntimeError::new(self.id, ErrorKind::Unsupported, message));
+            }
+            return Ok(None);
+        }
+        HostState::new(input, self.limits.max_output_bytes)
+            .map(|mut h| {
+                // A start function's waits are bounded too; execute sets it again.
+                h.deadline = Some(std::time::Instant::now() + self.limits.deadline);
+                Some(Box::new(h))
+            })
+            .map_err(|m| RuntimeError::new(self.id, ErrorKind::Io, format!("instantiate: {m}")))
     }
 }
 
@@ -344,17 +373,12 @@ struct V8Instance {
     instance: NonNull<WbInstance>,
     /// Dropped after `instance` is freed (see Drop).
     isolate: Isolate,
+    /// A Wasm instance's WASI context (the shim's host calls use it); dropped after
+    /// `instance` is freed.
+    host: Option<Box<HostState>>,
 }
 
 impl V8Instance {
-    /// The region between the guest's `bench.start` and `bench.end` calls, if it made them.
-    fn bench_region(&self) -> Option<u64> {
-        let mut ns = 0u64;
-        // SAFETY: the instance is alive and `ns` is a valid out-pointer.
-        let closed = unsafe { (self.api.instance_bench_region)(self.instance.as_ptr(), &mut ns) };
-        (closed != 0).then_some(ns)
-    }
-
     fn output(&self, fd: c_int) -> Vec<u8> {
         let mut ptr: *const u8 = std::ptr::null();
         let mut len = 0usize;
@@ -375,35 +399,40 @@ impl Instance for V8Instance {
     fn execute(self: Box<Self>) -> Result<Execution> {
         let mut exit_code = 0i32;
         let mut msg = std::ptr::null_mut();
-        let deadline = arm_deadline(self.api, &self.isolate, self.deadline);
+        let mut this = self;
+        if let Some(host) = this.host.as_deref_mut() {
+            host.deadline = Some(std::time::Instant::now() + this.deadline);
+        }
+        let deadline = arm_deadline(this.api, &this.isolate, this.deadline);
         // SAFETY: instance and isolate are alive and owned by self; the shim locks the
         // isolate; `exit_code` and `msg` are valid out-pointers.
         let status = unsafe {
-            (self.api.instance_run)(
-                self.isolate.raw(),
-                self.instance.as_ptr(),
+            (this.api.instance_run)(
+                this.isolate.raw(),
+                this.instance.as_ptr(),
                 &mut exit_code,
                 &mut msg,
             )
         };
         let fired = deadline.disarm();
-        let text = self.api.take_message(msg);
+        let text = this.api.take_message(msg);
         if status != WB_OK {
-            return Err(failure(
-                self.id,
-                status,
-                fired,
-                "execute",
-                &text,
-                self.deadline,
-            ));
+            // The host's own words for an output cap it enforced.
+            let limit = this.host.as_ref().and_then(|h| h.limit_hit.clone());
+            let text = if status == WB_RESOURCE { limit.unwrap_or(text) } else { text };
+            return Err(failure(this.id, status, fired, "execute", &text, this.deadline));
         }
+        let heap = Some(this.isolate.heap_used() as u64);
+        let (stdout, stderr, bench_region_ns) = match this.host.as_deref_mut() {
+            Some(h) => (h.stdout.take(), h.stderr.take(), h.bench.region_ns()),
+            None => (this.output(1), this.output(2), None),
+        };
         Ok(Execution {
             exit_code,
-            stdout: self.output(1),
-            stderr: self.output(2),
-            engine_heap_bytes: Some(self.isolate.heap_used() as u64),
-            bench_region_ns: self.bench_region(),
+            stdout,
+            stderr,
+            engine_heap_bytes: heap,
+            bench_region_ns,
         })
     }
 }
@@ -417,6 +446,7 @@ impl Drop for V8Instance {
 }
 
 mod api;
+mod host;
 mod isolate;
 mod process;
 #[cfg(test)]

@@ -35,9 +35,8 @@ mod tests;
 
 pub(crate) use memory::Memory;
 pub(crate) use state::HostState;
-pub(crate) use table::WASI_MODULE;
 #[cfg(test)]
-pub(crate) use table::BENCH_MODULE;
+pub(crate) use table::{BENCH_MODULE, WASI_MODULE};
 
 /// A WebAssembly value type of a host function's signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
