@@ -464,6 +464,10 @@ wasm = "built/hello.c.wasm"
         assert_eq!(w.stdin.as_deref(), Some(Path::new("/repo/workloads/hello/input.stdin")));
         assert_eq!(w.modules[0].wasm, Path::new("/repo/workloads/built/hello.c.wasm"));
         assert_eq!(w.expected_exit, 0);
+        assert_eq!(w.expected_stderr, None, "stderr is not checked unless named");
+        let m = Manifest::parse(&GOOD.replace("expected_stdout", "expected_stderr = \"hello/expected.stderr\"\nexpected_stdout"), Path::new("/w/manifest.toml"))
+            .expect("ok");
+        assert_eq!(m.workloads[0].expected_stderr.as_deref(), Some(Path::new("/w/hello/expected.stderr")));
     }
 
     /// `GOOD` with a `preopen` line in its workload, in a temporary folder whose
