@@ -61,7 +61,7 @@ fn subject(id: BackendId, workload: &Workload) -> Subject {
         args: workload.args.clone(),
         env: workload.env.clone(),
         stdin,
-        preopens: Vec::new(),
+        preopens: workload.preopens.clone(),
     };
     let s = Subject {
         backend,

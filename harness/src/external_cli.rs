@@ -11,19 +11,23 @@ use std::process::Command;
 use std::time::Duration;
 
 use wasmbench_data::{BackendKind, ErrorKind};
+use wasmbench_runtimes::Preopen;
 
 use crate::failure::{io_failure, Failure};
 use crate::process::run_process;
-use crate::verify::verify;
+use crate::verify::{verify, verify_stderr};
 
 /// The runner script for `node`: instantiate the module with `node:wasi` (preview1) and
-/// run `_start`, with the env and args it was given.
+/// run `_start`, with the env and args it was given and the preopens of its first argument
+/// (a JSON object, guest path → host folder). `bench.start`/`bench.end` are no-ops here
+/// (a whole process is all an external row measures).
 const NODE_RUNNER: &str = r#"import { readFile } from 'node:fs/promises';
 import { WASI } from 'node:wasi';
-const [path, ...args] = process.argv.slice(2);
-const wasi = new WASI({ version: 'preview1', args: [path, ...args], env: process.env, returnOnExit: true });
+const [preopens, path, ...args] = process.argv.slice(2);
+const wasi = new WASI({ version: 'preview1', args: [path, ...args], env: process.env, preopens: JSON.parse(preopens), returnOnExit: true });
 const module = await WebAssembly.compile(await readFile(path));
-const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+const bench = { start() {}, end() {} };
+const instance = await WebAssembly.instantiate(module, { ...wasi.getImportObject(), bench });
 process.exitCode = wasi.start(instance);
 "#;
 
@@ -98,7 +102,10 @@ pub struct Job<'a> {
     pub env: &'a [(String, String)],
     pub args: &'a [String],
     pub stdin: &'a [u8],
+    /// Folders the guest reads, each at its guest path.
+    pub preopens: &'a [Preopen],
     pub expected_stdout: &'a [u8],
+    pub expected_stderr: Option<&'a [u8]>,
     pub expected_exit: i32,
     /// The node runner script (see [`write_node_runner`]).
     pub node_runner: &'a Path,
@@ -111,12 +118,18 @@ pub fn sample(cli: ExternalCli, job: &Job<'_>, timeout: Duration) -> Result<Samp
     command.env_clear().envs(job.env.iter().map(|(k, v)| (k, v)));
     match cli {
         ExternalCli::NodeWasi => {
-            command.arg("--no-warnings").arg(job.node_runner).arg(job.module).args(job.args);
+            let preopens: serde_json::Map<String, serde_json::Value> =
+                job.preopens.iter().map(|p| (p.guest.clone(), p.host.to_string_lossy().into_owned().into())).collect();
+            command.arg("--no-warnings").arg(job.node_runner).arg(serde_json::Value::Object(preopens).to_string());
+            command.arg(job.module).args(job.args);
         }
         ExternalCli::WasmtimeCli => {
             command.arg("run");
             for (k, v) in job.env {
                 command.arg("--env").arg(format!("{k}={v}"));
+            }
+            for p in job.preopens {
+                command.arg("--dir").arg(format!("{}::{}", p.host.display(), p.guest));
             }
             command.arg(job.module).args(job.args);
         }
@@ -142,6 +155,7 @@ pub fn sample(cli: ExternalCli, job: &Job<'_>, timeout: Duration) -> Result<Samp
         bench_region_ns: None,
     };
     verify(&exec, job.expected_stdout, job.expected_exit)?;
+    verify_stderr(&exec, job.expected_stderr)?;
     Ok(Sample {
         wall_ns: p.wall_ns,
         max_rss_bytes: p.max_rss_bytes,

@@ -9,7 +9,7 @@
 //! - `protocol`: the worker protocol; `worker/`: the child's side of it;
 //! - `process`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
 //! - `stats`, `compare`, `callgrind`, `environment`, `manifest`, `validate`,
-//!   `external_cli`, `gateway_results`.
+//!   `external_cli`, `gateway_results`; `sightglass`: peer suites in the sightglass layout.
 //!
 //! The module graph has no cycle: `scripts/check-layout.py` checks the `crate::` edges.
 
@@ -32,6 +32,7 @@ pub mod protocol;
 pub mod scenario_http;
 pub mod sentinel;
 pub mod settings;
+pub mod sightglass;
 pub mod stats;
 pub mod timing;
 pub mod validate;

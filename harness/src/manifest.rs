@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use wasmbench_runtimes::Preopen;
 
 /// Manifest schema this harness reads.
 pub const MANIFEST_SCHEMA: u32 = 1;
@@ -63,11 +64,29 @@ struct RawWorkload {
     #[serde(default)]
     args: Vec<String>,
     stdin: Option<PathBuf>,
+    /// A folder the module reads its input files from (see [`RawPreopen`]).
+    preopen: Option<RawPreopen>,
     expected_stdout: PathBuf,
+    /// When given, stderr must equal this file too.
+    expected_stderr: Option<PathBuf>,
     #[serde(default)]
     expected_exit: i32,
     #[serde(default, rename = "module")]
     modules: Vec<RawModule>,
+}
+
+/// `preopen = { dir = "<name>/data", guest = "." }`: a folder inside the workload's own
+/// folder, given to the guest read-only at `guest` (`.` unless named).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreopen {
+    dir: PathBuf,
+    #[serde(default = "current_dir")]
+    guest: String,
+}
+
+fn current_dir() -> String {
+    ".".to_string()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +131,30 @@ impl RawModule {
     }
 }
 
+impl RawPreopen {
+    /// The preopen with its folder resolved against the manifest's folder `base`: it must be
+    /// a relative path inside the workload's own folder `<name>/`, without `..`, and exist.
+    fn resolve(&self, base: &Path, workload: &str) -> Result<Preopen, String> {
+        use std::path::Component;
+        let dir = &self.dir;
+        let inside = dir.starts_with(workload) && dir.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !inside {
+            return Err(format!(
+                "preopen dir `{}` must be a folder inside the workload's folder `{workload}/` (relative, no `..`)",
+                dir.display()
+            ));
+        }
+        if self.guest.is_empty() || self.guest.contains('\0') {
+            return Err(format!("preopen guest path `{}` must be non-empty and without NUL", self.guest.escape_default()));
+        }
+        let host = base.join(dir);
+        if !host.is_dir() {
+            return Err(format!("preopen dir `{}` ({}) does not exist or is not a folder", dir.display(), host.display()));
+        }
+        Ok(Preopen::new(host, self.guest.clone()))
+    }
+}
+
 /// A workload: one function, its input and expected output, built from one or more
 /// source languages.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,8 +166,13 @@ pub struct Workload {
     pub args: Vec<String>,
     /// Absolute path of the stdin file, if any.
     pub stdin: Option<PathBuf>,
+    /// Host folders the guest reads, read-only, each at its guest path (`.` for the
+    /// workload's input files, in the order given: the first is fd 3).
+    pub preopens: Vec<Preopen>,
     /// Absolute path of the expected stdout.
     pub expected_stdout: PathBuf,
+    /// Absolute path of the expected stderr, when stderr is checked too.
+    pub expected_stderr: Option<PathBuf>,
     pub expected_exit: i32,
     pub modules: Vec<WorkloadModule>,
 }
@@ -225,6 +273,10 @@ impl Manifest {
                     )));
                 }
             }
+            let preopens = match &w.preopen {
+                Some(p) => vec![p.resolve(base, &w.name).map_err(|m| invalid(format!("workload `{}`: {m}", w.name)))?],
+                None => Vec::new(),
+            };
             workloads.push(Workload {
                 name: w.name,
                 description: w.description,
@@ -232,7 +284,9 @@ impl Manifest {
                 env: w.env.into_iter().collect(),
                 args: w.args,
                 stdin: w.stdin.map(|p| base.join(p)),
+                preopens,
                 expected_stdout: base.join(w.expected_stdout),
+                expected_stderr: w.expected_stderr.map(|p| base.join(p)),
                 expected_exit: w.expected_exit,
                 modules: w.modules.into_iter().map(|m| m.resolve(base)).collect(),
             });
@@ -299,7 +353,9 @@ impl Manifest {
                 env: Vec::new(),
                 args: Vec::new(),
                 stdin: None,
+                preopens: Vec::new(),
                 expected_stdout: path.with_extension("stdout"),
+                expected_stderr: None,
                 expected_exit: 0,
                 modules: vec![WorkloadModule {
                     language: language.to_string(),
@@ -322,7 +378,7 @@ impl Manifest {
         self.suites.get(name).ok_or_else(|| ManifestError::Invalid {
             path: self.path.clone(),
             message: format!(
-                "no suite `{name}`; suites: {}",
+                "no suite `{name}`; suites: {} (a suite folder or .suite file on disk is named as a path, e.g. `./{name}`)",
                 self.suites.keys().cloned().collect::<Vec<_>>().join(", ")
             ),
         })
@@ -408,6 +464,54 @@ wasm = "built/hello.c.wasm"
         assert_eq!(w.stdin.as_deref(), Some(Path::new("/repo/workloads/hello/input.stdin")));
         assert_eq!(w.modules[0].wasm, Path::new("/repo/workloads/built/hello.c.wasm"));
         assert_eq!(w.expected_exit, 0);
+        assert_eq!(w.expected_stderr, None, "stderr is not checked unless named");
+        let m = Manifest::parse(&GOOD.replace("expected_stdout", "expected_stderr = \"hello/expected.stderr\"\nexpected_stdout"), Path::new("/w/manifest.toml"))
+            .expect("ok");
+        assert_eq!(m.workloads[0].expected_stderr.as_deref(), Some(Path::new("/w/hello/expected.stderr")));
+    }
+
+    /// `GOOD` with a `preopen` line in its workload, in a temporary folder whose
+    /// `hello/files` exists.
+    fn with_preopen(line: &str) -> (tempfile::TempDir, Result<Manifest, ManifestError>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("hello/files")).expect("mkdir");
+        std::fs::write(dir.path().join("hello/notes.txt"), "a file, not a folder").expect("file");
+        let text = GOOD.replace("stdin = ", &format!("{line}\nstdin = "));
+        let parsed = Manifest::parse(&text, &dir.path().join("manifest.toml"));
+        (dir, parsed)
+    }
+
+    #[test]
+    fn a_preopen_is_a_folder_of_the_workload_at_a_guest_path() {
+        let (dir, m) = with_preopen(r#"preopen = { dir = "hello/files" }"#);
+        let w = m.expect("ok").workloads.remove(0);
+        assert_eq!(w.preopens, vec![Preopen::new(dir.path().join("hello/files"), ".")], "`.` by default");
+        let (dir, m) = with_preopen(r#"preopen = { dir = "hello/files", guest = "/data" }"#);
+        let w = m.expect("ok").workloads.remove(0);
+        assert_eq!(w.preopens, vec![Preopen::new(dir.path().join("hello/files"), "/data")]);
+        let m = Manifest::parse(GOOD, Path::new("/repo/workloads/manifest.toml")).expect("ok");
+        assert!(m.workloads[0].preopens.is_empty(), "no preopen unless asked for");
+    }
+
+    #[test]
+    fn bad_preopens_name_the_manifest_the_workload_and_the_folder() {
+        let cases = [
+            (r#"preopen = { dir = "hello/missing" }"#, "`hello/missing`", "does not exist"),
+            (r#"preopen = { dir = "hello/notes.txt" }"#, "`hello/notes.txt`", "not a folder"),
+            (r#"preopen = { dir = "other/files" }"#, "`other/files`", "inside the workload's folder `hello/`"),
+            (r#"preopen = { dir = "hello/../other" }"#, "`hello/../other`", "no `..`"),
+            (r#"preopen = { dir = "/etc" }"#, "`/etc`", "inside the workload's folder"),
+            (r#"preopen = { dir = "hello/files", guest = "" }"#, "guest path", "non-empty"),
+        ];
+        for (line, what, why) in cases {
+            let (_dir, m) = with_preopen(line);
+            let err = m.expect_err(line).to_string();
+            assert!(err.contains("manifest.toml") && err.contains("workload `hello`"), "{err}");
+            assert!(err.contains(what) && err.contains(why), "{err} should name {what} and say {why}");
+        }
+        let (_dir, m) = with_preopen(r#"preopen = { dir = "hello/files", mode = "rw" }"#);
+        let err = m.expect_err("unknown key").to_string();
+        assert!(err.contains("manifest.toml") && err.contains("mode"), "{err}");
     }
 
     #[test]

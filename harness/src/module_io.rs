@@ -27,3 +27,8 @@ pub fn read_io(stdin: Option<&Path>, expected_stdout: &Path) -> Result<(Vec<u8>,
     let expected = std::fs::read(expected_stdout).map_err(|e| io_failure("reading expected stdout", expected_stdout, e))?;
     Ok((stdin, expected))
 }
+
+/// The expected stderr, when a workload checks it (peer suites), read from disk.
+pub fn read_expected_stderr(path: Option<&Path>) -> Result<Option<Vec<u8>>, Failure> {
+    path.map(|p| std::fs::read(p).map_err(|e| io_failure("reading expected stderr", p, e))).transpose()
+}

@@ -35,6 +35,12 @@ pub struct PreopenDir {
     pub guest: String,
 }
 
+impl From<&wasmbench_runtimes::Preopen> for PreopenDir {
+    fn from(p: &wasmbench_runtimes::Preopen) -> PreopenDir {
+        PreopenDir { host: p.host.clone(), guest: p.guest.clone() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub task: Task,
@@ -50,6 +56,9 @@ pub struct Request {
     #[serde(default)]
     pub preopens: Vec<PreopenDir>,
     pub expected_stdout: PathBuf,
+    /// When given, every execution's stderr must equal this file too (peer suites).
+    #[serde(default)]
+    pub expected_stderr: Option<PathBuf>,
     pub expected_exit: i32,
     /// Most samples to take.
     pub samples: usize,
@@ -184,6 +193,7 @@ mod tests {
             stdin: None,
             preopens: vec![PreopenDir { host: "/tmp".into(), guest: ".".into() }],
             expected_stdout: "e".into(),
+            expected_stderr: Some("s".into()),
             expected_exit: 0,
             samples: 3,
             min_samples: 1,

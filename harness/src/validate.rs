@@ -12,8 +12,8 @@ use wasmbench_runtimes::{run_once, BackendId, Limits, ModuleInfo, WasiInput};
 
 use crate::manifest::{Manifest, Workload, WorkloadModule};
 use crate::failure::Failure;
-use crate::module_io::read_module;
-use crate::verify::verify;
+use crate::module_io::{read_expected_stderr, read_module};
+use crate::verify::{verify, verify_stderr};
 
 /// Import modules a workload may use.
 pub const ALLOWED_IMPORT_MODULES: &[&str] = &["wasi_snapshot_preview1", "bench"];
@@ -173,10 +173,12 @@ fn run_and_verify(
         args: workload.args.clone(),
         env: workload.env.clone(),
         stdin,
-        preopens: Vec::new(),
+        preopens: workload.preopens.clone(),
     };
+    let expected_stderr = read_expected_stderr(workload.expected_stderr.as_deref())?;
     let exec = run_once(engine.as_ref(), wasm, &input)?;
-    verify(&exec, &expected, workload.expected_exit)
+    verify(&exec, &expected, workload.expected_exit)?;
+    verify_stderr(&exec, expected_stderr.as_deref())
 }
 
 #[cfg(test)]

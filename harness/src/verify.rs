@@ -1,5 +1,6 @@
-//! Verification: an execution is data only if its stdout and exit code are exactly the
-//! expected ones. A wrong answer is an error, never a data point.
+//! Verification: an execution is data only if its stdout and exit code (and, for peer
+//! suites, its stderr) are exactly the expected ones. A wrong answer is an error, never a
+//! data point.
 
 use wasmbench_data::ErrorKind;
 use wasmbench_runtimes::Execution;
@@ -18,26 +19,39 @@ pub fn verify(exec: &Execution, expected_stdout: &[u8], expected_exit: i32) -> R
             ),
         });
     }
-    if exec.stdout != expected_stdout {
-        let at = exec
-            .stdout
-            .iter()
-            .zip(expected_stdout)
-            .position(|(a, b)| a != b)
-            .unwrap_or(exec.stdout.len().min(expected_stdout.len()));
-        return Err(Failure {
-            kind: ErrorKind::WrongOutput,
-            message: format!(
-                "stdout differs from the expected output at byte {at} \
-                 (got {} bytes, expected {}): got {} where {} was expected",
-                exec.stdout.len(),
-                expected_stdout.len(),
-                excerpt(&exec.stdout, at),
-                excerpt(expected_stdout, at),
-            ),
-        });
+    same("stdout", &exec.stdout, expected_stdout)
+}
+
+/// Check one execution's stderr against the expected stderr, when there is one (peer
+/// suites check both streams; our workloads' stderr is diagnostics only).
+pub fn verify_stderr(exec: &Execution, expected_stderr: Option<&[u8]>) -> Result<(), Failure> {
+    match expected_stderr {
+        Some(expected) => same("stderr", &exec.stderr, expected),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// `got` equals `expected`, or a failure naming the stream and the first differing byte.
+fn same(stream: &str, got: &[u8], expected: &[u8]) -> Result<(), Failure> {
+    if got == expected {
+        return Ok(());
+    }
+    let at = got
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(expected.len()));
+    Err(Failure {
+        kind: ErrorKind::WrongOutput,
+        message: format!(
+            "{stream} differs from the expected output at byte {at} \
+             (got {} bytes, expected {}): got {} where {} was expected",
+            got.len(),
+            expected.len(),
+            excerpt(got, at),
+            excerpt(expected, at),
+        ),
+    })
 }
 
 /// Up to 60 bytes of `bytes` from `at`, escaped and quoted.
@@ -74,5 +88,15 @@ mod tests {
         let f = verify(&exec(b"42\n", 3), b"42\n", 0).expect_err("exit code");
         assert!(f.message.contains("exit code 3 (expected 0)"), "{}", f.message);
         assert!(f.message.contains("oops"), "{}", f.message);
+    }
+
+    #[test]
+    fn stderr_is_checked_only_when_expected() {
+        assert!(verify_stderr(&exec(b"", 0), None).is_ok());
+        assert!(verify_stderr(&exec(b"", 0), Some(b"oops")).is_ok());
+        let f = verify_stderr(&exec(b"", 0), Some(b"oops\n")).expect_err("differs");
+        assert_eq!(f.kind, ErrorKind::WrongOutput);
+        assert!(f.message.starts_with("stderr differs"), "{}", f.message);
+        assert!(f.message.contains("got 4 bytes, expected 5"), "{}", f.message);
     }
 }

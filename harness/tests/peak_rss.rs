@@ -25,6 +25,7 @@ fn a_large_parent_does_not_raise_a_workers_peak_rss() {
         stdin: None,
         preopens: vec![],
         expected_stdout: fixtures.join("ok.stdout"),
+        expected_stderr: None,
         expected_exit: 0,
         samples: 1,
         min_samples: 1,

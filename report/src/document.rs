@@ -8,6 +8,7 @@ use crate::chart::{memory_per_instance, MACHINE_SPEED_FILE};
 use crate::table::{format_ns, noise_warnings, NOISY_CI_HALF_WIDTH};
 
 mod machine;
+mod region;
 
 pub use machine::{LOW_CPU_SHARE, MAX_SIGNAL_ROWS};
 
@@ -39,6 +40,7 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Bl
     doc.extend(method(&results.config));
     doc.extend(chart_section(charts, notes));
     doc.extend(results_section(results));
+    doc.extend(region::region_section(results));
     doc.extend(throughput_section(results));
     doc.extend(machine::machine_section(results, charts));
     doc.extend(failed_section(&failed));

@@ -16,7 +16,7 @@ use crate::measure::driver::Checkpoint;
 use crate::plan::{plan, CellPlan, Selection};
 use crate::presets::{positive_seconds, sampling, Choice};
 use crate::settings::{config, Measure, SentinelSettings, Settings};
-use crate::{environment, measure, scenario_http};
+use crate::{environment, measure, scenario_http, sightglass};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Order {
@@ -36,9 +36,17 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',')]
     pub language: Vec<String>,
     /// Run a suite of the manifest ([suite.NAME]); without --workload, --language or
-    /// --all, the suite `default` is run when the manifest has one
+    /// --all, the suite `default` is run when the manifest has one. A value with a `/` or
+    /// ending in `.suite` is a peer suite on disk instead: a folder in the sightglass layout
+    /// (one subfolder per benchmark: `*.wasm`, input files, `<module>.stdout.expected` and
+    /// `<module>.stderr.expected`) or a `.suite` file listing module paths; each module
+    /// runs with its folder preopened as `.`, stdout and stderr verified
     #[arg(long, conflicts_with = "all")]
     pub suite: Option<String>,
+    /// With --suite PATH: give every module `WASM_BENCH_USE_SMALL_WORKLOAD=1` (a
+    /// sightglass benchmark's small input); without it the modules get no env at all
+    #[arg(long)]
+    pub small: bool,
     /// Every workload in every language (the whole matrix; long)
     #[arg(long)]
     pub all: bool,
@@ -149,7 +157,7 @@ impl RunArgs {
             backends: self.backend.clone(),
             workloads: self.workload.clone(),
             languages: self.language.clone(),
-            suite: self.suite.clone(),
+            suite: self.suite.clone().filter(|s| !sightglass::is_suite_path(s)),
             all: self.all,
         }
     }
@@ -173,10 +181,7 @@ impl RunArgs {
 }
 
 pub fn execute(args: RunArgs) -> Result<u8> {
-    let manifest = match &args.dir {
-        Some(dir) => Manifest::from_dir(dir)?,
-        None => load_manifest(args.manifest.as_deref())?,
-    };
+    let manifest = workloads(&args)?;
     let plan = plan(&args.selection(), &manifest)?;
     let settings = settings(&args)?;
     let env = environment::collect(manifest.path.parent().unwrap_or(Path::new(".")));
@@ -197,6 +202,23 @@ pub fn execute(args: RunArgs) -> Result<u8> {
     announce(&plan, &settings, &out);
     let results = measure::run(&plan, &settings, env, &mut write)?;
     Ok(finish(&results, &out, &wasmbench_report::table::summary_table(&results), !args.no_charts))
+}
+
+/// The workloads to choose from: a folder of modules (--dir), a peer suite on disk
+/// (--suite PATH), or the manifest.
+fn workloads(args: &RunArgs) -> Result<Manifest> {
+    let suite_path = args.suite.as_deref().filter(|s| sightglass::is_suite_path(s));
+    if args.small && suite_path.is_none() {
+        bail!("--small applies to a peer suite only (--suite PATH, a folder or a .suite file)");
+    }
+    Ok(match (&args.dir, suite_path) {
+        (Some(dir), _) => Manifest::from_dir(dir)?,
+        (None, Some(path)) if args.manifest.is_some() => {
+            bail!("--suite {path} runs the modules of that suite; it takes no --manifest")
+        }
+        (None, Some(path)) => sightglass::load(Path::new(path), args.small)?,
+        (None, None) => load_manifest(args.manifest.as_deref())?,
+    })
 }
 
 /// The run's settings: the sample preset with the user's overrides, limits, and the rest.

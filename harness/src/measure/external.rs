@@ -12,7 +12,7 @@ use super::sampling::WORKER_GRACE;
 use super::series::{record, Series};
 use crate::external_cli::{self, ExternalCli};
 use crate::failure::Failure;
-use crate::module_io::read_io;
+use crate::module_io::{read_expected_stderr, read_io};
 use crate::plan::CellPlan;
 use crate::settings::Settings;
 
@@ -63,12 +63,15 @@ pub fn measure(
 /// Up to the cold-sample count of verified runs, within the time budget.
 fn samples(cli: ExternalCli, cell: &CellPlan, runner: &PathBuf, settings: &Settings) -> Result<Vec<Series>, Failure> {
     let (stdin, expected) = read_io(cell.workload.stdin.as_deref(), &cell.workload.expected_stdout)?;
+    let expected_stderr = read_expected_stderr(cell.workload.expected_stderr.as_deref())?;
     let job = external_cli::Job {
         module: &cell.module.wasm,
         env: &cell.workload.env,
         args: &cell.workload.args,
         stdin: &stdin,
+        preopens: &cell.workload.preopens,
         expected_stdout: &expected,
+        expected_stderr: expected_stderr.as_deref(),
         expected_exit: cell.workload.expected_exit,
         node_runner: runner,
     };

@@ -15,7 +15,7 @@ use super::series::{push, push_instance_phases, Series};
 use crate::failure::Failure;
 use crate::plan::CellPlan;
 use crate::process::Usage;
-use crate::protocol::{Request, Task};
+use crate::protocol::{PreopenDir, Request, Task};
 use crate::settings::{Measure, Settings};
 
 /// Time a worker gets beyond its executions' deadlines (start-up, compilation: the 1.1 MB
@@ -103,8 +103,9 @@ impl<'a> Sampler<'a> {
             env: cell.workload.env.clone(),
             args: cell.workload.args.clone(),
             stdin: cell.workload.stdin.clone(),
-            preopens: Vec::new(),
+            preopens: cell.workload.preopens.iter().map(PreopenDir::from).collect(),
             expected_stdout: cell.workload.expected_stdout.clone(),
+            expected_stderr: cell.workload.expected_stderr.clone(),
             expected_exit: cell.workload.expected_exit,
             samples: 1,
             min_samples: 1,

@@ -23,6 +23,9 @@ impl Exchange {
         if !w.args.is_empty() {
             return Err(fail(ErrorKind::Unsupported, "the gateway passes no program arguments; this workload needs some"));
         }
+        if !w.preopens.is_empty() || w.expected_stderr.is_some() {
+            return Err(fail(ErrorKind::Unsupported, "the gateway gives functions no directory and returns no stderr; this workload reads files or checks stderr"));
+        }
         let query: Vec<String> = w.env.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
         let mut path_and_query = format!("/fn/{}", w.name);
         if !query.is_empty() {

@@ -7,9 +7,9 @@ use wasmbench_data::ErrorKind;
 use wasmbench_runtimes::{BackendId, Execution, Limits, ModuleCode, Preopen, WasiInput};
 
 use crate::failure::Failure;
-use crate::module_io::{read_io, read_module};
+use crate::module_io::{read_expected_stderr, read_io, read_module};
 use crate::protocol::Request;
-use crate::verify::verify;
+use crate::verify::{verify, verify_stderr};
 
 /// The backend, limits, module, input and expected output of one request. Shared by the
 /// threads of the throughput task, so it holds no engine (engines need not be `Send`).
@@ -21,6 +21,8 @@ pub struct Job {
     pub artifact: Option<PathBuf>,
     pub input: WasiInput,
     pub expected_stdout: Vec<u8>,
+    /// Peer suites: the stderr every execution must print too.
+    pub expected_stderr: Option<Vec<u8>>,
     pub expected_exit: i32,
 }
 
@@ -36,6 +38,7 @@ impl Job {
         }
         let wasm = read_module(&req.module)?;
         let (stdin, expected_stdout) = read_io(req.stdin.as_deref(), &req.expected_stdout)?;
+        let expected_stderr = read_expected_stderr(req.expected_stderr.as_deref())?;
         Ok(Job {
             backend,
             limits: Limits {
@@ -56,6 +59,7 @@ impl Job {
                     .collect(),
             },
             expected_stdout,
+            expected_stderr,
             expected_exit: req.expected_exit,
         })
     }
@@ -70,6 +74,7 @@ impl Job {
 
     /// Every execution is verified, warm-up included: a wrong answer is never data.
     pub fn verify(&self, exec: &Execution) -> Result<(), Failure> {
-        verify(exec, &self.expected_stdout, self.expected_exit)
+        verify(exec, &self.expected_stdout, self.expected_exit)?;
+        verify_stderr(exec, self.expected_stderr.as_deref())
     }
 }
