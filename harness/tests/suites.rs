@@ -3,8 +3,6 @@
 //! `.`, its `bench.start`/`bench.end` region recorded beside the execute phase, stdout and
 //! stderr verified; bad suites are refused by name before anything is written.
 //!
-//! Tests marked `needs preopens from the backend work (#17)` read files on a wasmbench
-//! backend; they pass once the backends map `WasiInput::preopens`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -130,7 +128,6 @@ fn suite_cells_record_regions_and_a_wrong_stderr_is_an_error() {
 /// The project's fixture suite, as a folder and as a `.suite` file: both benchmarks read
 /// `default.input` from their folder, their regions are recorded and shown in the report.
 #[test]
-#[ignore = "needs preopens from the backend work (#17)"]
 fn the_fixture_suite_runs_as_a_folder_and_as_a_suite_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let folder = format!("{}/", fixture_suite().display());
@@ -179,7 +176,6 @@ fn node_wasi_reads_the_files_of_suites_and_workloads() {
 
 /// The manifest's workloads that read their input from a file verify on a backend.
 #[test]
-#[ignore = "needs preopens from the backend work (#17)"]
 fn workloads_with_files_verify() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
