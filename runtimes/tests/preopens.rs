@@ -62,8 +62,8 @@ fn stdout_of(id: BackendId, wasm: &[u8], preopens: Vec<Preopen>) -> String {
 }
 
 /// A temporary folder: `root/` (the preopen: `data.txt`, `sub/inner.txt`, an empty
-/// `empty/`, a symlink `out` to the outside file by absolute path and `rel` to it by
-/// `../secret.txt`) and `secret.txt` beside it.
+/// `empty/`, a symlink `out` to the outside file by absolute path, `rel` to it by
+/// `../secret.txt`, `outdir` to the folder holding it) and `secret.txt` beside it.
 struct Fixture {
     _tmp: tempfile::TempDir,
     root: PathBuf,
@@ -81,6 +81,7 @@ fn fixture() -> Fixture {
     std::fs::write(&secret, SECRET).expect("write");
     std::os::unix::fs::symlink(&secret, root.join("out")).expect("symlink");
     std::os::unix::fs::symlink("../secret.txt", root.join("rel")).expect("symlink");
+    std::os::unix::fs::symlink(tmp.path(), root.join("outdir")).expect("symlink");
     Fixture { _tmp: tmp, root, secret }
 }
 
@@ -351,7 +352,7 @@ fn readdir_lists_the_entries() {
         assert_eq!(lines.first(), Some(&"readdir 0"), "{id}: {out}");
         let mut names: Vec<&str> = lines.drain(1..).filter(|n| *n != "." && *n != "..").collect();
         names.sort_unstable();
-        assert_eq!(names, ["data.txt", "empty", "out", "rel", "sub"], "{id}: {out}");
+        assert_eq!(names, ["data.txt", "empty", "out", "outdir", "rel", "sub"], "{id}: {out}");
     }
 }
 
@@ -480,7 +481,7 @@ fn every_change_is_refused_with_an_errno_and_changes_nothing() {
 fn escape_module(dir: u32, prefix: &str, secret: &Path) -> Vec<u8> {
     let mut w = Wat::new();
     let secret = secret.to_str().expect("UTF-8 temporary path").to_string();
-    let attempts: [(&str, String, u32); 8] = [
+    let attempts: [(&str, String, u32); 10] = [
         ("dotdot", format!("{prefix}../secret.txt"), SYMLINK_FOLLOW),
         ("sub-dotdot", format!("{prefix}sub/../../secret.txt"), SYMLINK_FOLLOW),
         ("absolute", secret, SYMLINK_FOLLOW),
@@ -489,6 +490,8 @@ fn escape_module(dir: u32, prefix: &str, secret: &Path) -> Vec<u8> {
         ("symlink-absolute-nofollow", format!("{prefix}out"), 0),
         ("symlink-relative", format!("{prefix}rel"), SYMLINK_FOLLOW),
         ("symlink-relative-nofollow", format!("{prefix}rel"), 0),
+        ("symlink-dir", format!("{prefix}outdir/secret.txt"), SYMLINK_FOLLOW),
+        ("symlink-dir-nofollow", format!("{prefix}outdir/secret.txt"), 0),
     ];
     for (label, path, follow) in attempts {
         let p = w.s(path);
@@ -506,7 +509,7 @@ fn assert_contained(id: BackendId, fx: &Fixture, dir: u32, prefix: &str) -> BTre
     assert!(!out.contains(std::str::from_utf8(SECRET).expect("text")), "{id}: escaped\n{out}");
     assert!(!out.contains("root:"), "{id}: read /etc/passwd\n{out}");
     let errnos = errnos(&out);
-    assert_eq!(errnos.len(), 8, "{id}: {out}");
+    assert_eq!(errnos.len(), 10, "{id}: {out}");
     for (label, errno) in &errnos {
         assert_ne!(*errno, 0, "{id} (fd {dir}): `{label}` opened\n{out}");
     }

@@ -2,9 +2,8 @@
 //!
 //! Each preopen is a [`ReadOnlyHostFs`] — virtual-fs's host file system rooted at the
 //! preopen's host directory (never at `/`) behind a wrapper — mounted at a private path of
-//! the guest's file system and preopened from there under its guest name, with read
-//! rights only (`read(true)`, `write(false)`, `create(false)`: wasmer-wasix then refuses
-//! writes, creates, renames and unlinks by rights, with `ENOTCAPABLE` or `EACCES`).
+//! the guest's file system and preopened from there under its guest name with read rights
+//! only (`read(true)`, `write(false)`, `create(false)`).
 //!
 //! wasmer-wasix always has its own virtual root `/` at fd 3 — hard-coded
 //! (`VIRTUAL_ROOT_FD`: `get_fd_inode(3)` is the root whatever the fd table holds) — so on
@@ -25,16 +24,18 @@
 //! `EPERM` outright. Only preview1 is guarded; other WASI versions keep wasmer-wasix's
 //! behaviour, and every file system they reach is read-only all the same.
 //!
-//! The wrapper is needed because virtual-fs's host file system confines paths only
-//! lexically (it drops `..` and joins the path to its root) and lets the host OS follow
-//! symlinks: a symlink inside the directory that points outside it would hand the guest
-//! the outside file. [`ReadOnlyHostFs`] resolves every path it is asked to read on the
-//! host (`canonicalize`: all symlinks, all `..`) and refuses it with `PermissionDenied`
-//! (`EPERM` in the guest) unless it stays inside the canonical root; and it refuses every
-//! mutation itself (`PermissionDenied`) whatever rights wasmer-wasix checked before.
-//! The check and the open are two steps, so a host process that swaps a file for a symlink
-//! between them could race it; the preopened directories are benchmark inputs that nothing
-//! changes while a guest runs.
+//! [`ReadOnlyHostFs`] refuses every mutation itself (`PermissionDenied`, `EPERM`), and
+//! resolves every path it is asked to read on the host (`canonicalize`: all symlinks, all
+//! `..`), refusing it (`PermissionDenied`) unless it stays inside the canonical root. That
+//! check exists because virtual-fs's host file system confines paths only lexically (it
+//! drops `..` and joins the path to its root) and lets the host OS follow symlinks.
+//! wasmer-wasix 0.704 resolves symlinks itself before it asks the file system
+//! (tests/preopens.rs: `..`, absolute paths and file or directory symlinks pointing out
+//! all get `ENOTCAPABLE` from its resolver, also with the check switched off), so the
+//! check is a second line for any path the resolver does pass through (e.g. an inode it
+//! cached as a directory that the host then replaced by a symlink). The check and the open
+//! are two steps, so a host process swapping a file for a symlink between them could race
+//! it; preopened directories are benchmark inputs that nothing changes while a guest runs.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
