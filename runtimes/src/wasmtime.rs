@@ -2,8 +2,9 @@
 //! (precompiled Cranelift artifact loaded from disk) and pooling (pooling allocator).
 //!
 //! All of them resolve imports once in `prepare` (`InstancePre`), give every instance its
-//! own WASI preview1 context with in-memory stdio, and bound execution with epoch
-//! interruption driven by a ticker thread. The compilation cache is not compiled in
+//! own WASI preview1 context with in-memory stdio and read-only preopened directories
+//! (wasmtime-wasi's `FsPerms::ReadOnly`: mutating calls get `EPERM`), and bound execution
+//! with epoch interruption driven by a ticker thread. The compilation cache is not compiled in
 //! (wasmtime's `cache` feature is off), so every `prepare` really compiles.
 
 use std::path::Path;
