@@ -6,7 +6,8 @@
 //! runs with [`FUEL_SLICE`] units of fuel, and each time they run out the wall clock is
 //! checked before the call is resumed with a fresh slice. Metering costs some execution
 //! speed, reported as the `fuel-metering` flag. WASI preview1 comes from `wasmi_wasi`
-//! (wasi-common) with in-memory stdio.
+//! (wasi-common) with in-memory stdio; preopened directories are read-only through the
+//! wrapper in `wasmi/readonly.rs` (wasi-common has no read-only flag of its own).
 
 use std::time::Instant;
 
@@ -24,6 +25,10 @@ use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
     Result, RuntimeError, WasiInput,
 };
+
+// The registry declares this module with `#[path]`, so submodule paths start at src/.
+#[path = "wasmi/readonly.rs"]
+mod readonly;
 
 /// Fuel per slice between two deadline checks (roughly 10–30 ms of interpretation).
 const FUEL_SLICE: u64 = 20_000_000;
@@ -130,8 +135,29 @@ struct WasmiModule {
     limits: Limits,
 }
 
+impl WasmiModule {
+    /// Gives the guest every preopen, read-only, in order (the first is fd 3).
+    fn preopen(&self, wasi: &WasiCtx, input: &WasiInput) -> Result<()> {
+        for preopen in &input.preopens {
+            let failed = |e: &dyn std::fmt::Display| {
+                RuntimeError::new(
+                    self.id,
+                    ErrorKind::Io,
+                    format!("preopen {}: {e}", preopen.host.display()),
+                )
+            };
+            let dir = readonly::open(&preopen.host).map_err(|e| failed(&e))?;
+            wasi.push_preopened_dir(dir, &preopen.guest).map_err(|e| failed(&e))?;
+        }
+        Ok(())
+    }
+}
+
 impl PreparedModule for WasmiModule {
     fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
+        for preopen in &input.preopens {
+            preopen.check(self.id)?;
+        }
         let err = |kind, msg: String| RuntimeError::new(self.id, kind, msg);
         let stdout = CappedOutput::new(self.limits.max_output_bytes);
         let stderr = CappedOutput::new(self.limits.max_output_bytes);
@@ -151,10 +177,12 @@ impl PreparedModule for WasmiModule {
             // backend); the guest decides what to do about it.
             .trap_on_grow_failure(false)
             .build();
+        let wasi = builder.build();
+        self.preopen(&wasi, input)?;
         let mut store = Store::new(
             &self.engine,
             Ctx {
-                wasi: builder.build(),
+                wasi,
                 limits,
                 bench: BenchClock::default(),
             },

@@ -2,8 +2,9 @@
 //! (precompiled Cranelift artifact loaded from disk) and pooling (pooling allocator).
 //!
 //! All of them resolve imports once in `prepare` (`InstancePre`), give every instance its
-//! own WASI preview1 context with in-memory stdio, and bound execution with epoch
-//! interruption driven by a ticker thread. The compilation cache is not compiled in
+//! own WASI preview1 context with in-memory stdio and read-only preopened directories
+//! (wasmtime-wasi's `FsPerms::ReadOnly`: mutating calls get `EPERM`), and bound execution
+//! with epoch interruption driven by a ticker thread. The compilation cache is not compiled in
 //! (wasmtime's `cache` feature is off), so every `prepare` really compiles.
 
 use std::path::Path;
@@ -17,7 +18,7 @@ use wasmtime::{
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::{
     Backend, BackendId, BenchClock, ErrorKind, Execution, Instance, Limits, ModuleCode, PreparedModule,
@@ -281,9 +282,13 @@ impl SharedModule for WasmtimeModule {
 }
 
 impl WasmtimeModule {
-    fn new_instance(&self, input: &WasiInput) -> Result<WasmtimeInstance> {
-        let stdout = MemoryOutputPipe::new(self.limits.max_output_bytes);
-        let stderr = MemoryOutputPipe::new(self.limits.max_output_bytes);
+    /// The guest's WASI preview1 context: argv, env, in-memory stdio and the preopens.
+    fn wasi_ctx(
+        &self,
+        input: &WasiInput,
+        stdout: &MemoryOutputPipe,
+        stderr: &MemoryOutputPipe,
+    ) -> Result<WasiP1Ctx> {
         let mut builder = WasiCtxBuilder::new();
         builder
             .arg("module.wasm")
@@ -292,6 +297,30 @@ impl WasmtimeModule {
             .stdin(MemoryInputPipe::new(input.stdin.clone()))
             .stdout(stdout.clone())
             .stderr(stderr.clone());
+        // Read-only: wasmtime-wasi opens the directory and every file under it without
+        // write access and refuses every mutating call; cap-std keeps `..`, absolute paths
+        // and symlinks inside the directory.
+        for preopen in &input.preopens {
+            builder
+                .preopened_dir(&preopen.host, &preopen.guest, FsPerms::ReadOnly)
+                .map_err(|e| {
+                    RuntimeError::new(
+                        self.id,
+                        ErrorKind::Io,
+                        format!("preopen {}: {e:#}", preopen.host.display()),
+                    )
+                })?;
+        }
+        Ok(builder.build_p1())
+    }
+
+    fn new_instance(&self, input: &WasiInput) -> Result<WasmtimeInstance> {
+        for preopen in &input.preopens {
+            preopen.check(self.id)?;
+        }
+        let stdout = MemoryOutputPipe::new(self.limits.max_output_bytes);
+        let stderr = MemoryOutputPipe::new(self.limits.max_output_bytes);
+        let wasi = self.wasi_ctx(input, &stdout, &stderr)?;
         let limits = StoreLimitsBuilder::new()
             .memory_size(usize::try_from(self.limits.max_memory_bytes).unwrap_or(usize::MAX))
             // `memory.grow` past the cap returns -1, as the spec says and as every other
@@ -301,7 +330,7 @@ impl WasmtimeModule {
         let mut store = Store::new(
             &self.engine,
             Ctx {
-                wasi: builder.build_p1(),
+                wasi,
                 limits,
                 bench: BenchClock::default(),
             },

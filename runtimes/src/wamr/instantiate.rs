@@ -102,6 +102,10 @@ impl WamrModule {
     /// `wasm_runtime_instantiate_ex2` with this instance's argv, env, stdio and memory cap.
     pub(super) fn instantiate_raw(&self, input: &WasiInput, stdio: &Stdio) -> Result<InstanceHandle> {
         let (argv, env) = self.wasi_strings(input)?;
+        let map_dirs = self.map_dirs(&input.preopens)?;
+        let mut map_dir_ptrs: Vec<*const c_char> = map_dirs.iter().map(|d| d.as_ptr()).collect();
+        let map_dir_count = u32::try_from(map_dir_ptrs.len())
+            .map_err(|_| self.error(ErrorKind::Invalid, "instantiate: too many preopens"))?;
         // WAMR copies argv and env during instantiation; it never writes through them.
         let mut argv_ptrs: Vec<*mut c_char> = argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
         let mut env_ptrs: Vec<*const c_char> = env.iter().map(|e| e.as_ptr()).collect();
@@ -117,9 +121,9 @@ impl WamrModule {
         let args = InstantiationArgs::new()
             .ok_or_else(|| self.error(ErrorKind::ResourceLimit, "instantiate: out of memory"))?;
         let mut error: [c_char; ERROR_BUF_LEN] = [0; ERROR_BUF_LEN];
-        // SAFETY: `args.raw` is a live InstantiationArgs2. The argv/env pointer arrays and
-        // the C strings they point to outlive `wasm_runtime_instantiate_ex2`, which copies
-        // them (WAMR stores the pointers in `args` only). The stdio fds stay open for the
+        // SAFETY: `args.raw` is a live InstantiationArgs2. The argv/env/map-dir pointer
+        // arrays and the C strings they point to outlive `wasm_runtime_instantiate_ex2`,
+        // which copies them (WAMR stores the pointers in `args` only). The stdio fds stay open for the
         // whole life of the instance (they are dropped after it, see `WamrInstance`), and
         // WAMR never closes stdio fds. `self.module.raw` is a live module; `error` is a
         // writable buffer of the length passed.
@@ -143,6 +147,14 @@ impl WamrModule {
                 env_ptrs.as_mut_ptr(),
                 envc,
             );
+            // Preopens: map-dir entries only (`guest::host`), so they are fds 3, 4, … in order.
+            sys::wasm_runtime_instantiation_args_set_wasi_dir(
+                args.raw,
+                std::ptr::null_mut(),
+                0,
+                map_dir_ptrs.as_mut_ptr(),
+                map_dir_count,
+            );
             sys::wasm_runtime_instantiation_args_set_wasi_stdio(
                 args.raw,
                 i64::from(stdio.stdin.as_raw_fd()),
@@ -160,7 +172,9 @@ impl WamrModule {
         if raw.is_null() {
             return Err(classify_instantiate(self.id, &c_message(&error)));
         }
-        Ok(InstanceHandle { raw })
+        let instance = InstanceHandle { raw };
+        self.make_preopens_read_only(&instance, input.preopens.len())?;
+        Ok(instance)
     }
 
     /// An initial memory above the cap (which WAMR would allow) is `ResourceLimit`.

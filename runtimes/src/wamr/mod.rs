@@ -54,11 +54,14 @@
 //! response; the log level is set to `FATAL` at init so that warnings (e.g. unlinked
 //! imports) never reach it.
 //!
+//! Preopened directories: WAMR's map-dir list, made read-only right after instantiation by
+//! taking the write rights away from the preopened fds (`preopen.rs`).
+//!
 //! Linux only (memfd, file seals).
 //!
 //! Files: this one (backend / module / instance), `runtime.rs` (process-global runtime,
 //! thread environment, `bench` natives), `handles.rs` (owned WAMR objects), `prepare.rs`,
-//! `instantiate.rs`, `errors.rs` (C strings, error classification), `tests.rs`.
+//! `instantiate.rs`, `preopen.rs`, `errors.rs` (C strings, error classification), `tests.rs`.
 
 use std::fs::File;
 use std::io::Seek;
@@ -193,6 +196,9 @@ impl WamrModule {
 
 impl PreparedModule for WamrModule {
     fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
+        for preopen in &input.preopens {
+            preopen.check(self.id)?;
+        }
         runtime(self.id)?;
         let stdio = Stdio {
             stdin: self.stdin_file(&input.stdin)?,
@@ -325,6 +331,7 @@ impl Instance for WamrInstance {
 mod errors;
 mod handles;
 mod instantiate;
+mod preopen;
 mod prepare;
 mod runtime;
 #[cfg(test)]

@@ -38,8 +38,11 @@
 //! ([`crate::capture`]) raises it when the cap is exceeded, so the execution ends with
 //! `ResourceLimit` right away instead of spinning until the deadline.
 //!
+//! Preopened directories are read-only and confined by `preopen.rs` (virtual-fs's host
+//! file system alone follows symlinks out of the directory).
+//!
 //! Files: this one (engine, WASI imports, backend / module / instance), `memory.rs` (the
-//! memory cap), `stdio.rs` (captured stdout/stderr as WASIX files), `errors.rs` (wasmer's
+//! memory cap), `preopen.rs` (read-only preopens), `stdio.rs` (captured stdout/stderr as WASIX files), `errors.rs` (wasmer's
 //! errors as [`ErrorKind`]s), `tests.rs`.
 
 use std::collections::HashMap;
@@ -352,19 +355,17 @@ struct WasmerModule {
     shared: Arc<Shared>,
 }
 
-impl PreparedModule for WasmerModule {
-    fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
+impl WasmerModule {
+    /// The guest's WASI environment: argv, env, stdin (a pipe holding all of it), the
+    /// captured stdout/stderr and the read-only preopens.
+    fn wasi_env(
+        &self,
+        input: &WasiInput,
+        store: &mut Store,
+        stdout: &CappedOutput,
+        stderr: &CappedOutput,
+    ) -> Result<WasiFunctionEnv> {
         let shared = &self.shared;
-        let _enter = shared.tokio.enter();
-        let mut store = Store::new(shared.engine.clone());
-        let interrupter = store.interrupter();
-
-        let cap = shared.limits.max_output_bytes;
-        let sink = || {
-            let interrupter = interrupter.clone();
-            CappedOutput::new(cap).on_overflow(move || interrupter.interrupt())
-        };
-        let (stdout, stderr) = (sink(), sink());
         // stdin: write everything into one end of a pipe and drop that end, so that the
         // guest reads the bytes and then end-of-file.
         let (mut feeder, guest_stdin) = Pipe::channel();
@@ -375,23 +376,49 @@ impl PreparedModule for WasmerModule {
         }
         drop(feeder);
 
-        let mut env = WasiEnv::builder("module.wasm")
+        let builder = WasiEnv::builder("module.wasm")
             .args(&input.args)
             .envs(input.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Box::new(guest_stdin))
             .stdout(Box::new(stdout.clone()))
             .stderr(Box::new(stderr.clone()))
-            .runtime(shared.wasi_runtime.clone())
-            .finalize(&mut store)
+            .runtime(shared.wasi_runtime.clone());
+        let builder = preopen::add_preopens(builder, &input.preopens, shared.tokio.handle())
+            .map_err(|e| shared.error(ErrorKind::Io, e))?;
+        builder
+            .finalize(store)
             .map_err(|e| {
                 shared.error(
                     ErrorKind::Unsupported,
                     format!("building the WASI context: {e}"),
                 )
-            })?;
+            })
+    }
+}
+
+impl PreparedModule for WasmerModule {
+    fn instantiate(&self, input: &WasiInput) -> Result<Box<dyn Instance>> {
+        let shared = &self.shared;
+        for preopen in &input.preopens {
+            preopen.check(shared.id)?;
+        }
+        let _enter = shared.tokio.enter();
+        let mut store = Store::new(shared.engine.clone());
+        let interrupter = store.interrupter();
+
+        let cap = shared.limits.max_output_bytes;
+        let sink = || {
+            let interrupter = interrupter.clone();
+            CappedOutput::new(cap).on_overflow(move || interrupter.interrupt())
+        };
+        let (stdout, stderr) = (sink(), sink());
+        let mut env = self.wasi_env(input, &mut store, &stdout, &stderr)?;
         let mut imports = env
             .import_object_for_all_wasi_versions(&mut store, &self.module)
             .map_err(|e| shared.error(ErrorKind::Unlinkable, e.to_string()))?;
+        if !input.preopens.is_empty() {
+            preopen::guard_imports(&mut store, &mut imports);
+        }
         let bench = FunctionEnv::new(&mut store, BenchClock::default());
         let start = Function::new_typed_with_env(&mut store, &bench, |mut b: FunctionEnvMut<'_, BenchClock>| {
             b.data_mut().start()
@@ -471,6 +498,7 @@ impl Instance for WasmerInstance {
 
 mod errors;
 mod memory;
+mod preopen;
 mod stdio;
 #[cfg(test)]
 mod tests;
