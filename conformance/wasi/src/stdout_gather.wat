@@ -1,0 +1,11 @@
+;; fd_write(1) of two iovecs writes both, in order, and reports all 13 bytes written.
+(data (i32.const 1024) "hello ")
+(data (i32.const 1040) "stdout\n")
+(func (export "_start")
+  (i32.store (i32.const 2048) (i32.const 1024))
+  (i32.store (i32.const 2052) (i32.const 6))
+  (i32.store (i32.const 2056) (i32.const 1040))
+  (i32.store (i32.const 2060) (i32.const 7))
+  (call $check_ok (call $fd_write (i32.const 1) (i32.const 2048) (i32.const 2) (i32.const 2064)) (i32.const 1))
+  (call $check (i32.eq (i32.load (i32.const 2064)) (i32.const 13)) (i32.const 2))
+  (call $ok))
