@@ -47,6 +47,9 @@ pub fn discover(path: &Path) -> Result<Vec<TestCase>> {
             spec,
         });
     }
+    // A module inside some test's root is that test's data, not a test.
+    let roots: Vec<PathBuf> = tests.iter().filter_map(TestCase::root).collect();
+    tests.retain(|t| !roots.iter().any(|r| t.wasm.starts_with(r)));
     Ok(tests)
 }
 
@@ -80,6 +83,7 @@ mod tests {
         std::fs::write(d.join("c/a.wasm"), b"").expect("write");
         std::fs::write(d.join("c/a.json"), r#"{"root": "root.dir"}"#).expect("write");
         std::fs::write(d.join("notes.txt"), b"").expect("write");
+        std::fs::write(d.join("c/root.dir/data.wasm"), b"").expect("write");
         let tests = discover(d).expect("discover");
         let names: Vec<_> = tests.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["b", "c/a"]);
