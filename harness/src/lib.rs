@@ -8,6 +8,7 @@
 //!   series, precision, external CLI rows); `scenario_http`: the same through the gateway;
 //! - `protocol`: the worker protocol; `worker/`: the child's side of it;
 //! - `process`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
+//! - `conformance/`: the conformance matrix's tests, sandboxes, runs and verdicts;
 //! - `stats`, `compare`, `callgrind`, `environment`, `manifest`, `validate`,
 //!   `external_cli`, `gateway_results`; `sightglass`: peer suites in the sightglass layout.
 //!
@@ -17,6 +18,7 @@ pub mod callgrind;
 pub mod commands;
 pub mod compare;
 pub mod compare_machine;
+pub mod conformance;
 pub mod environment;
 pub mod external_cli;
 pub mod failure;

@@ -26,6 +26,9 @@ pub enum Task {
     /// Requests per second and their latencies with each of `concurrency` worker threads
     /// for `throughput_ms` each (see `crate::worker::throughput`).
     Throughput,
+    /// Prepare, instantiate and execute once without verifying: the guest's exit code,
+    /// stdout and stderr come back in [`Measured::run`] (conformance tests judge them).
+    Run,
 }
 
 /// A host directory a request gives the guest, read-only, at a guest path.
@@ -125,6 +128,17 @@ pub struct Measured {
     /// so a child's figure never falls below the harness's own size.
     #[serde(default)]
     pub peak_rss_bytes: Option<u64>,
+    /// Task `run`: what the guest did.
+    #[serde(default)]
+    pub run: Option<RunOutput>,
+}
+
+/// What one unverified execution produced (task `run`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOutput {
+    pub exit_code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
 }
 
 impl Measured {
@@ -223,5 +237,20 @@ mod tests {
         let failed = Response::Failed { kind: ErrorKind::Timeout, message: "m".into() };
         let text = serde_json::to_string(&failed).expect("json");
         assert_eq!(text, r#"{"status":"failed","kind":"timeout","message":"m"}"#);
+    }
+
+    #[test]
+    fn run_outputs_are_additive() {
+        let ran = Response::Ok(Measured {
+            run: Some(RunOutput { exit_code: 42, stdout: b"ok\n".to_vec(), stderr: Vec::new() }),
+            ..Measured::default()
+        });
+        let text = serde_json::to_string(&ran).expect("json");
+        assert_eq!(serde_json::from_str::<Response>(&text).expect("parse"), ran);
+        // An answer without the field (any other task) still parses.
+        let old = r#"{"status":"ok","flags":[],"samples":[],"artifact_bytes":null}"#;
+        let Response::Ok(m) = serde_json::from_str::<Response>(old).expect("parse") else { panic!("ok expected") };
+        assert_eq!(m.run, None);
+        assert_eq!(serde_json::to_string(&Task::Run).expect("json"), r#""run""#);
     }
 }

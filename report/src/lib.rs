@@ -14,8 +14,10 @@ use wasmbench_data::Results;
 
 mod cell;
 pub mod chart;
+pub mod conformance;
 pub mod document;
 pub mod export;
+pub mod matrix;
 #[doc(hidden)]
 pub mod fixture;
 pub mod table;

@@ -2,6 +2,7 @@
 //! status (`process::exit` happens in `main` only).
 
 pub mod compare;
+pub mod conformance;
 pub mod list;
 pub mod load;
 pub mod report;
@@ -47,6 +48,10 @@ pub enum Command {
     /// threshold on the ratio of medians; writes a Markdown table. Exit status 1 on a
     /// significant regression beyond the threshold.
     Compare(compare::CompareArgs),
+    /// Run a folder of WASI tests (wasi-testsuite layout) on every backend: pass, fail or
+    /// error per test and backend as CSV, JSON, Markdown, HTML and a PNG matrix. Exit
+    /// status 1 on a result the backend's expectations do not list.
+    Conformance(conformance::ConformanceArgs),
     /// Write charts, report.md, report.html and dashboard exports from a results.json.
     Report(report::ReportArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
@@ -67,6 +72,7 @@ impl Command {
             Command::Run(args) => run::execute(args),
             Command::Validate(args) => validate::execute(args),
             Command::Compare(args) => compare::execute(args),
+            Command::Conformance(args) => conformance::execute(args),
             Command::Serve(args) => serve::execute(args),
             Command::Load(args) => load::execute(args),
             Command::Report(args) => report::execute(args),

@@ -51,6 +51,7 @@ fn serve_inner(req: &Request) -> Result<Measured, Failure> {
         Task::Cold => tasks::cold(backend.as_ref(), &job, req, engine_ns, &mut out)?,
         Task::Warm => tasks::warm(backend.as_ref(), &job, req, &mut out)?,
         Task::Throughput => tasks::throughput(&job, req, &mut out)?,
+        Task::Run => tasks::run(backend.as_ref(), &job, req, &mut out)?,
     }
     Ok(out)
 }

@@ -1,4 +1,4 @@
-//! The four tasks a worker performs (see [`Task`](crate::protocol::Task)), each filling
+//! The five tasks a worker performs (see [`Task`](crate::protocol::Task)), each filling
 //! in what it measured.
 
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use super::instance::{prepare, run_instance};
 use super::job::Job;
 use super::memory::rss_per_instance;
 use crate::failure::{io_failure, Failure};
-use crate::protocol::{Measured, PhaseTimes, Request};
+use crate::protocol::{Measured, PhaseTimes, Request, RunOutput};
 use crate::timing::timed;
 
 /// Compile the module into an artifact at `req.artifact` (AOT backends).
@@ -42,6 +42,15 @@ pub fn cold(backend: &dyn Backend, job: &Job, req: &Request, engine_ns: u64, out
     times.engine = Some(engine_ns);
     times.prepare = Some(prepare_ns);
     out.samples.push(times);
+    Ok(())
+}
+
+/// Prepare, instantiate and execute once and report what the guest did, unverified.
+pub fn run(backend: &dyn Backend, job: &Job, req: &Request, out: &mut Measured) -> Result<(), Failure> {
+    let (module, _) = prepare(backend, job, req.compile_deadline_ms)?;
+    let (exec, times) = run_instance(backend, module.as_ref(), &job.input)?;
+    out.samples.push(times);
+    out.run = Some(RunOutput { exit_code: exec.exit_code, stdout: exec.stdout, stderr: exec.stderr });
     Ok(())
 }
 

@@ -25,6 +25,7 @@ pub(crate) use group::{groups, ordered, Group};
 
 // One file per chart kind.
 mod cold_start;
+mod conformance_matrix;
 mod languages;
 mod machine_speed;
 mod memory;
@@ -32,6 +33,7 @@ mod relative;
 mod throughput;
 mod warm_latency;
 
+pub(crate) use conformance_matrix::render as conformance_matrix;
 pub(crate) use machine_speed::FILE_NAME as MACHINE_SPEED_FILE;
 pub(crate) use memory::per_instance as memory_per_instance;
 

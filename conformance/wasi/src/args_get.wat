@@ -1,0 +1,15 @@
+;; args_get: argv[1..] are the given arguments, NUL-terminated, in order.
+(import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+(import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+(data (i32.const 1024) "first\00")
+(data (i32.const 1032) "second\00")
+(data (i32.const 1040) "3\00")
+(func (export "_start")
+  (call $check_ok (call $args_sizes_get (i32.const 2048) (i32.const 2052)) (i32.const 1))
+  (call $check (i32.eq (i32.load (i32.const 2048)) (i32.const 4)) (i32.const 2))
+  ;; argv pointers at 2100, strings at 4096
+  (call $check_ok (call $args_get (i32.const 2100) (i32.const 4096)) (i32.const 3))
+  (call $check (call $memeq (i32.load (i32.const 2104)) (i32.const 1024) (i32.const 6)) (i32.const 4))
+  (call $check (call $memeq (i32.load (i32.const 2108)) (i32.const 1032) (i32.const 7)) (i32.const 5))
+  (call $check (call $memeq (i32.load (i32.const 2112)) (i32.const 1040) (i32.const 2)) (i32.const 6))
+  (call $ok))

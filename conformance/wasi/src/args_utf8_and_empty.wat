@@ -1,0 +1,11 @@
+;; An argument with spaces and UTF-8 arrives byte for byte; an empty argument is kept.
+(import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+(import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+(data (i32.const 1024) "h\c3\a9llo w\c3\b6rld\00")
+(func (export "_start")
+  (call $check_ok (call $args_sizes_get (i32.const 2048) (i32.const 2052)) (i32.const 1))
+  (call $check (i32.eq (i32.load (i32.const 2048)) (i32.const 3)) (i32.const 2))
+  (call $check_ok (call $args_get (i32.const 2100) (i32.const 4096)) (i32.const 3))
+  (call $check (call $memeq (i32.load (i32.const 2104)) (i32.const 1024) (i32.const 14)) (i32.const 4))
+  (call $check (i32.eqz (i32.load8_u (i32.load (i32.const 2108)))) (i32.const 5))
+  (call $ok))

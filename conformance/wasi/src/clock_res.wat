@@ -1,0 +1,10 @@
+;; clock_res_get of realtime and monotonic: succeeds with a resolution of 1 ns .. 1 s.
+(import "wasi_snapshot_preview1" "clock_res_get" (func $clock_res_get (param i32 i32) (result i32)))
+(func (export "_start")
+  (call $check_ok (call $clock_res_get (i32.const 0) (i32.const 2048)) (i32.const 1))
+  (call $check (i64.gt_u (i64.load (i32.const 2048)) (i64.const 0)) (i32.const 2))
+  (call $check (i64.le_u (i64.load (i32.const 2048)) (i64.const 1000000000)) (i32.const 3))
+  (call $check_ok (call $clock_res_get (i32.const 1) (i32.const 2056)) (i32.const 4))
+  (call $check (i64.gt_u (i64.load (i32.const 2056)) (i64.const 0)) (i32.const 5))
+  (call $check (i64.le_u (i64.load (i32.const 2056)) (i64.const 1000000000)) (i32.const 6))
+  (call $ok))

@@ -1,0 +1,10 @@
+;; environ_get: the one variable as KEY=VALUE\0, an `=` in the value kept.
+(import "wasi_snapshot_preview1" "environ_sizes_get" (func $environ_sizes_get (param i32 i32) (result i32)))
+(import "wasi_snapshot_preview1" "environ_get" (func $environ_get (param i32 i32) (result i32)))
+(data (i32.const 1024) "GREETING=hello=world\00")
+(func (export "_start")
+  (call $check_ok (call $environ_sizes_get (i32.const 2048) (i32.const 2052)) (i32.const 1))
+  (call $check (i32.eq (i32.load (i32.const 2048)) (i32.const 1)) (i32.const 2))
+  (call $check_ok (call $environ_get (i32.const 2100) (i32.const 4096)) (i32.const 3))
+  (call $check (call $memeq (i32.load (i32.const 2100)) (i32.const 1024) (i32.const 21)) (i32.const 4))
+  (call $ok))

@@ -1,0 +1,9 @@
+;; prelude: fs
+;; "sub/../hello.txt" stays inside the root: it opens and reads hello.txt.
+(data (i32.const 1024) "sub/../hello.txt")
+(data (i32.const 1040) "hello, world\n")
+(func (export "_start") (local $fd i32)
+  (local.set $fd (call $open_read (i32.const 1024) (i32.const 16) (i32.const 1)))
+  (call $check (i32.eq (call $read_all (local.get $fd) (i32.const 4096) (i32.const 256) (i32.const 2)) (i32.const 13)) (i32.const 3))
+  (call $check (call $memeq (i32.const 4096) (i32.const 1040) (i32.const 13)) (i32.const 4))
+  (call $ok))

@@ -1,0 +1,12 @@
+;; stdin is empty: fd_read(0) succeeds with 0 bytes (end of file), again on a second read.
+(import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+(func (export "_start")
+  (i32.store (i32.const 2048) (i32.const 4096))
+  (i32.store (i32.const 2052) (i32.const 64))
+  (i32.store (i32.const 2056) (i32.const 77))
+  (call $check_ok (call $fd_read (i32.const 0) (i32.const 2048) (i32.const 1) (i32.const 2056)) (i32.const 1))
+  (call $check (i32.eqz (i32.load (i32.const 2056))) (i32.const 2))
+  (i32.store (i32.const 2056) (i32.const 77))
+  (call $check_ok (call $fd_read (i32.const 0) (i32.const 2048) (i32.const 1) (i32.const 2056)) (i32.const 3))
+  (call $check (i32.eqz (i32.load (i32.const 2056))) (i32.const 4))
+  (call $ok))
