@@ -61,6 +61,7 @@ fn request(test: &TestCase, backend: BackendId, settings: &RunSettings, sandbox:
             .collect(),
         // The `run` task verifies nothing: no expected output is read but this empty one.
         expected_stdout: PathBuf::from("/dev/null"),
+        expected_stderr: None,
         expected_exit: test.spec.exit_code,
         samples: 1,
         min_samples: 1,
