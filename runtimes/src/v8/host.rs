@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use crate::wasi_host::{self, table::FUNCTIONS, HostState, Outcome, Ty};
+use crate::wasi_host::{self, table::FUNCTIONS, HostState, Outcome};
 
 /// `wb_call` (runtimes/v8/shim.h).
 const WB_CALL_VOID: i32 = 0;
@@ -32,7 +32,7 @@ fn params() -> &'static [CString] {
         FUNCTIONS
             .iter()
             .map(|f| {
-                let letters: String = f.params.iter().map(|t| if *t == Ty::I64 { 'I' } else { 'i' }).collect();
+                let letters: String = f.params.iter().map(|t| t.letter()).collect();
                 CString::new(letters).unwrap_or_default()
             })
             .collect()

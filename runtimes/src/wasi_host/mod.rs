@@ -45,6 +45,16 @@ pub(crate) enum Ty {
     I64,
 }
 
+impl Ty {
+    /// The letter wasm3's signatures and the V8 shim's parameter lists use: `i` or `I`.
+    pub(crate) fn letter(self) -> char {
+        match self {
+            Ty::I32 => 'i',
+            Ty::I64 => 'I',
+        }
+    }
+}
+
 /// A host function's body: the instance's context, its memory, and its arguments (as many
 /// as the signature has parameters; `i32`s zero-extended).
 pub(crate) type Body = fn(&mut HostState, &mut Memory<'_>, &[u64]) -> Outcome;

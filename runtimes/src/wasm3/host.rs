@@ -86,9 +86,8 @@ pub(super) fn code(t: Ty) -> u8 {
 
 /// wasm3's signature notation: result type, then the parameter types in parentheses.
 pub(super) fn signature(f: &HostFn) -> CString {
-    let letter = |t: &Ty| if *t == Ty::I64 { 'I' } else { 'i' };
-    let result = f.results.first().map_or('v', letter);
-    let params: String = f.params.iter().map(letter).collect();
+    let result = f.results.first().map_or('v', |t| t.letter());
+    let params: String = f.params.iter().map(|t| t.letter()).collect();
     CString::new(format!("{result}({params})")).unwrap_or_default()
 }
 
