@@ -12,6 +12,9 @@ cd "$ROOT"
 
 echo "== workloads: committed .wasm == fresh build" >&2
 "$ROOT/scripts/build-workloads.sh" --check
+# The conformance tests are a byte-exact rebuild of their WAT sources too (installs wabt).
+echo "== conformance tests: committed .wasm == fresh build" >&2
+"$ROOT/scripts/build-conformance.sh" --check
 
 echo "== cargo test" >&2
 # Release profile: the same build as the main job, so the runtimes compile once.
