@@ -3,11 +3,14 @@
 //! Every function is registered at start-up — from `name=path.wasm` pairs, a folder of
 //! `*.wasm` files or a TOML manifest — and its bytes are read there and then. A request
 //! names a function, never a file: the name is looked up in this map and nothing else, so
-//! no request can make the gateway open a path.
+//! no request can make the gateway open a path. A function sees no directory unless its
+//! manifest entry configures one: a read-only preopen fixed here, never by a request.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use wasmbench_runtimes::Preopen;
 
 /// Longest function name accepted.
 pub const MAX_NAME_LEN: usize = 128;
@@ -32,6 +35,8 @@ pub enum RegistryError {
     },
     #[error("{path} is not a WebAssembly binary (no `\\0asm` header)")]
     NotWasm { path: PathBuf },
+    #[error("function `{name}`: preopen directory {dir}: {why}")]
+    Preopen { name: String, dir: PathBuf, why: String },
     #[error("parsing function manifest {path}: {source}")]
     Manifest {
         path: PathBuf,
@@ -39,12 +44,14 @@ pub enum RegistryError {
     },
 }
 
-/// One registered function: its name, where it was read from, and its bytes.
+/// One registered function: its name, where it was read from, its bytes and the
+/// directories it may read (none unless its manifest entry names one).
 #[derive(Debug, Clone)]
 pub struct Function {
     pub name: String,
     pub path: PathBuf,
     pub wasm: Arc<Vec<u8>>,
+    pub preopens: Vec<Preopen>,
 }
 
 /// Function name → module, fixed at start-up.
@@ -53,11 +60,39 @@ pub struct Registry {
     functions: BTreeMap<String, Function>,
 }
 
-/// The TOML manifest: `[functions]` maps names to module paths, relative to the manifest.
+/// The TOML manifest: `[functions]` maps names to module paths, relative to the manifest,
+/// or to a table that also gives the function a read-only directory.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
-    functions: BTreeMap<String, PathBuf>,
+    functions: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged, expecting = "a module path, or a table { module = PATH, preopen = { dir = DIR, guest = NAME } }")]
+enum Entry {
+    Module(PathBuf),
+    Table(EntryTable),
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryTable {
+    module: PathBuf,
+    preopen: Option<PreopenEntry>,
+}
+
+/// A directory (relative to the manifest) the function sees read-only at `guest`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreopenEntry {
+    dir: PathBuf,
+    #[serde(default = "current_dir")]
+    guest: String,
+}
+
+fn current_dir() -> String {
+    ".".to_string()
 }
 
 /// Check a function name: 1 to [`MAX_NAME_LEN`] of `A-Z a-z 0-9 _ - .`, not starting with
@@ -116,8 +151,30 @@ impl Registry {
                 name: name.to_string(),
                 path: path.to_path_buf(),
                 wasm: Arc::new(wasm),
+                preopens: Vec::new(),
             },
         );
+        Ok(())
+    }
+
+    /// Give the registered function `name` the host directory `dir`, read-only, at the
+    /// guest path `guest`. The directory must exist now.
+    pub fn add_preopen(&mut self, name: &str, dir: &Path, guest: &str) -> Result<(), RegistryError> {
+        let bad = |why: String| RegistryError::Preopen {
+            name: name.to_string(),
+            dir: dir.to_path_buf(),
+            why,
+        };
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(bad("not a directory".into())),
+            Err(e) => return Err(bad(e.to_string())),
+        }
+        if guest.is_empty() || guest.contains('\0') {
+            return Err(bad(format!("guest path `{guest}` is empty or contains NUL")));
+        }
+        let function = self.functions.get_mut(name).ok_or_else(|| bad("no such function".into()))?;
+        function.preopens.push(Preopen::new(dir, guest));
         Ok(())
     }
 
@@ -163,6 +220,7 @@ impl Registry {
     /// ```toml
     /// [functions]
     /// hello = "hello.wasm"        # relative to the manifest's folder
+    /// words = { module = "wordfreq.wasm", preopen = { dir = "data", guest = "." } }
     /// ```
     pub fn add_manifest(&mut self, manifest: &Path) -> Result<(), RegistryError> {
         let text = std::fs::read_to_string(manifest).map_err(|source| RegistryError::Io {
@@ -174,8 +232,16 @@ impl Registry {
             source,
         })?;
         let base = manifest.parent().unwrap_or(Path::new("."));
-        for (name, path) in file.functions {
-            self.add(&name, &base.join(path))?;
+        for (name, entry) in file.functions {
+            match entry {
+                Entry::Module(path) => self.add(&name, &base.join(path))?,
+                Entry::Table(table) => {
+                    self.add(&name, &base.join(table.module))?;
+                    if let Some(preopen) = table.preopen {
+                        self.add_preopen(&name, &base.join(preopen.dir), &preopen.guest)?;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -243,5 +309,43 @@ mod tests {
             .add("notes", &dir.path().join("notes.txt"))
             .expect_err("not wasm");
         assert!(err.to_string().contains("notes.txt"), "{err}");
+    }
+
+    #[test]
+    fn a_manifest_entry_gives_a_function_a_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("one.wasm"), EMPTY_MODULE).expect("write");
+        std::fs::create_dir(dir.path().join("data")).expect("mkdir");
+        let manifest = dir.path().join("functions.toml");
+        let text = "[functions]\nplain = \"one.wasm\"\n\
+                    files = { module = \"one.wasm\", preopen = { dir = \"data\" } }\n\
+                    root = { module = \"one.wasm\", preopen = { dir = \"data\", guest = \"/\" } }\n";
+        std::fs::write(&manifest, text).expect("write");
+        let mut registry = Registry::new();
+        registry.add_manifest(&manifest).expect("manifest");
+        assert!(registry.get("plain").expect("plain").preopens.is_empty());
+        let files = &registry.get("files").expect("files").preopens;
+        assert_eq!(files, &[Preopen::new(dir.path().join("data"), ".")]);
+        assert_eq!(registry.get("root").expect("root").preopens[0].guest, "/");
+    }
+
+    #[test]
+    fn a_bad_preopen_is_refused_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("one.wasm"), EMPTY_MODULE).expect("write");
+        let manifest = dir.path().join("functions.toml");
+        let missing = "[functions]\nf = { module = \"one.wasm\", preopen = { dir = \"nope\" } }\n";
+        std::fs::write(&manifest, missing).expect("write");
+        let err = Registry::new().add_manifest(&manifest).expect_err("missing dir");
+        assert!(err.to_string().contains("function `f`") && err.to_string().contains("nope"), "{err}");
+        let file = "[functions]\nf = { module = \"one.wasm\", preopen = { dir = \"one.wasm\" } }\n";
+        std::fs::write(&manifest, file).expect("write");
+        let err = Registry::new().add_manifest(&manifest).expect_err("not a dir");
+        assert!(err.to_string().contains("not a directory"), "{err}");
+        let typo = "[functions]\nf = { module = \"one.wasm\", preopens = { dir = \".\" } }\n";
+        std::fs::write(&manifest, typo).expect("write");
+        let err = Registry::new().add_manifest(&manifest).expect_err("unknown key");
+        let text = format!("{err}");
+        assert!(text.contains("functions.toml") && text.contains("preopen = {"), "{text}");
     }
 }

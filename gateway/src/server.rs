@@ -296,7 +296,7 @@ async fn invoke(
         args: Vec::new(),
         env,
         stdin: stdin.to_vec(),
-        preopens: Vec::new(),
+        preopens: function.preopens.clone(),
     };
     let outcome = app.executor.run(&function, input, permit, app.config.grace).await;
     respond(&app, &function.name, outcome, started.elapsed())

@@ -74,7 +74,20 @@ fn registry(dir: &Path) -> Registry {
         registry.add(name, &path).expect("register");
     }
     std::fs::write(dir.join("secret.wasm"), wat::parse_str(SECRET).expect("valid wat")).expect("write secret");
+    // The wordfreq workload reads the file named by INPUT from its preopened folder: once
+    // with the folder configured, once without (the default: no directory at all).
+    let workloads = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads");
+    let words = workloads.join("built/wordfreq.c.wasm");
+    registry.add("words", &words).expect("words");
+    registry.add_preopen("words", &workloads.join("wordfreq/files"), ".").expect("preopen");
+    registry.add("words-nodir", &words).expect("words-nodir");
     registry
+}
+
+/// What the wordfreq workload prints for its corpus.
+fn wordfreq_expected() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads/wordfreq/expected.stdout");
+    std::fs::read(path).expect("expected output")
 }
 
 fn config(backend: BackendId) -> Config {
@@ -243,6 +256,23 @@ fn functions_run_with_query_as_env_and_body_as_stdin() {
     assert!(text.contains("wasmbench_gateway_errors_total{kind=\"exit-code\"} 1"), "{text}");
     assert!(text.contains("wasmbench_gateway_request_duration_seconds_count{start=\"cold\"}"), "{text}");
     assert!(text.contains("wasmbench_gateway_request_duration_seconds_count{start=\"warm\"}"), "{text}");
+}
+
+#[test]
+fn only_a_function_configured_with_a_directory_reads_files() {
+    let gw = Running::start(config(BackendId::WasmtimePooling));
+    let words = get(gw.addr, "/fn/words?INPUT=corpus.txt");
+    assert_eq!(words.status, 200, "{words:?}");
+    assert_eq!(words.body, wordfreq_expected());
+    let nodir = get(gw.addr, "/fn/words-nodir?INPUT=corpus.txt");
+    assert_eq!(nodir.status, 500, "{nodir:?}");
+    assert_ne!(nodir.header("x-wasm-exit-code"), Some("0"), "{nodir:?}");
+    assert!(!nodir.body.starts_with(&wordfreq_expected()[..16]), "{nodir:?}");
+    // The preopen is read-only and contained: the module next door is out of reach.
+    for escape in ["../../built/hello.c.wasm", "%2Fetc%2Fpasswd", "..%2Fexpected.stdout"] {
+        let answer = get(gw.addr, &format!("/fn/words?INPUT={escape}"));
+        assert_eq!(answer.status, 500, "{escape}: {answer:?}");
+    }
 }
 
 #[test]

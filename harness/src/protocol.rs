@@ -92,6 +92,39 @@ pub struct Request {
     pub max_output_bytes: u64,
 }
 
+impl Request {
+    /// A request for one execution of `module` on `backend`: no input, no directory, no
+    /// expected output (`/dev/null`, exit 0), one sample without warm-up, no series, and
+    /// the given deadlines (execute and compile) and limits. Callers set what differs with
+    /// struct update syntax.
+    pub fn one_shot(task: Task, backend: &str, module: PathBuf, deadline_ms: u64, compile_deadline_ms: u64) -> Request {
+        Request {
+            task,
+            backend: backend.to_string(),
+            module,
+            artifact: None,
+            env: Vec::new(),
+            args: Vec::new(),
+            stdin: None,
+            preopens: Vec::new(),
+            expected_stdout: PathBuf::from("/dev/null"),
+            expected_stderr: None,
+            expected_exit: 0,
+            samples: 1,
+            min_samples: 1,
+            warmup: 0,
+            max_time_ms: 0,
+            instance_counts: Vec::new(),
+            concurrency: Vec::new(),
+            throughput_ms: 0,
+            deadline_ms,
+            compile_deadline_ms,
+            max_memory_bytes: 0,
+            max_output_bytes: 0,
+        }
+    }
+}
+
 /// Nanoseconds spent in each phase of one sample; absent phases were not run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PhaseTimes {

@@ -16,28 +16,10 @@ fn a_large_parent_does_not_raise_a_workers_peak_rss() {
 
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let request = Request {
-        task: Task::Cold,
-        backend: "wasmtime-winch".into(),
-        module: fixtures.join("print.wat"),
-        artifact: None,
-        env: vec![],
-        args: vec![],
-        stdin: None,
-        preopens: vec![],
         expected_stdout: fixtures.join("ok.stdout"),
-        expected_stderr: None,
-        expected_exit: 0,
-        samples: 1,
-        min_samples: 1,
-        warmup: 0,
-        max_time_ms: 0,
-        instance_counts: vec![],
-        concurrency: vec![],
-        throughput_ms: 0,
-        deadline_ms: 10_000,
-        compile_deadline_ms: 30_000,
         max_memory_bytes: 1 << 30,
         max_output_bytes: 1 << 20,
+        ..Request::one_shot(Task::Cold, "wasmtime-winch", fixtures.join("print.wat"), 10_000, 30_000)
     };
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_wasmbench"));
     let outcome = run_worker_under(&[], &exe, &request, Duration::from_secs(60));

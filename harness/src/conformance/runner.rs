@@ -47,32 +47,17 @@ pub fn run_test(test: &TestCase, backend: BackendId, settings: &RunSettings) -> 
 fn request(test: &TestCase, backend: BackendId, settings: &RunSettings, sandbox: &Sandbox) -> Request {
     let ms = u64::try_from(settings.deadline.as_millis()).unwrap_or(u64::MAX);
     Request {
-        task: Task::Run,
-        backend: backend.name().to_string(),
-        module: test.wasm.clone(),
-        artifact: None,
         env: test.spec.env.clone(),
         args: test.spec.args.clone(),
-        stdin: None,
         preopens: sandbox
             .root()
             .map(|host| PreopenDir { host: host.to_path_buf(), guest: "/".into() })
             .into_iter()
             .collect(),
-        // The `run` task verifies nothing: no expected output is read but this empty one.
-        expected_stdout: PathBuf::from("/dev/null"),
-        expected_stderr: None,
+        // The `run` task verifies nothing: the expected output stays the empty `/dev/null`.
         expected_exit: test.spec.exit_code,
-        samples: 1,
-        min_samples: 1,
-        warmup: 0,
-        max_time_ms: 0,
-        instance_counts: Vec::new(),
-        concurrency: Vec::new(),
-        throughput_ms: 0,
-        deadline_ms: ms,
-        compile_deadline_ms: ms,
         max_memory_bytes: settings.max_memory_bytes,
         max_output_bytes: settings.max_output_bytes,
+        ..Request::one_shot(Task::Run, backend.name(), test.wasm.clone(), ms, ms)
     }
 }

@@ -96,10 +96,6 @@ impl<'a> Sampler<'a> {
         let (cell, settings) = (self.cell, self.settings);
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         Request {
-            task: Task::Cold,
-            backend: cell.backend.name().to_string(),
-            module: cell.module.wasm.clone(),
-            artifact: None,
             env: cell.workload.env.clone(),
             args: cell.workload.args.clone(),
             stdin: cell.workload.stdin.clone(),
@@ -107,17 +103,15 @@ impl<'a> Sampler<'a> {
             expected_stdout: cell.workload.expected_stdout.clone(),
             expected_stderr: cell.workload.expected_stderr.clone(),
             expected_exit: cell.workload.expected_exit,
-            samples: 1,
-            min_samples: 1,
-            warmup: 0,
-            max_time_ms: 0,
-            instance_counts: Vec::new(),
-            concurrency: Vec::new(),
-            throughput_ms: 0,
-            deadline_ms: ms(settings.limits.deadline),
-            compile_deadline_ms: ms(settings.compile_deadline),
             max_memory_bytes: settings.limits.max_memory_bytes,
             max_output_bytes: settings.limits.max_output_bytes as u64,
+            ..Request::one_shot(
+                Task::Cold,
+                cell.backend.name(),
+                cell.module.wasm.clone(),
+                ms(settings.limits.deadline),
+                ms(settings.compile_deadline),
+            )
         }
     }
 
