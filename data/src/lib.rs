@@ -37,8 +37,14 @@ pub enum BackendKind {
     /// JavaScript engine isolate (V8).
     Isolate,
     /// An external command-line runtime run as a whole process (reference rows only,
-    /// e.g. `node` with `node:wasi`, the `wasmtime` CLI).
+    /// e.g. `node` with `node:wasi` or with a workload's JavaScript, the `wasmtime` CLI).
     External,
+    /// The workload built for the host (a static x86_64 Linux binary) run as a process:
+    /// the baseline WebAssembly is compared with.
+    Native,
+    /// A process in an OCI container started with `runc` (the native binary, or a Wasm
+    /// worker): the usual FaaS sandbox.
+    Container,
 }
 
 impl BackendKind {
@@ -50,6 +56,8 @@ impl BackendKind {
             BackendKind::Aot => "aot",
             BackendKind::Isolate => "isolate",
             BackendKind::External => "external",
+            BackendKind::Native => "native",
+            BackendKind::Container => "container",
         }
     }
 }
