@@ -20,9 +20,18 @@ use crate::failure::Failure;
 /// The function whose calls callgrind counts (`#[no_mangle]`, so its symbol is this).
 pub const MEASURED_SYMBOL: &str = "wasmbench_measured_execute";
 
+/// The function a native build of a workload wraps its `main` in (see workloads/native/);
+/// a pattern, since Go and Rust qualify the symbol.
+pub const NATIVE_SYMBOL: &str = "*wasmbench_measured_main*";
+
 /// The command that runs a worker under callgrind, counting [`MEASURED_SYMBOL`] only and
 /// writing its profile to `out_file`: the program and its arguments, before the worker's.
 pub fn valgrind_prefix(out_file: &Path) -> Vec<OsString> {
+    valgrind_prefix_for(out_file, MEASURED_SYMBOL)
+}
+
+/// [`valgrind_prefix`] counting the function(s) `symbol` names instead.
+pub fn valgrind_prefix_for(out_file: &Path, symbol: &str) -> Vec<OsString> {
     let mut out = OsString::from("--callgrind-out-file=");
     out.push(out_file);
     vec![
@@ -30,7 +39,7 @@ pub fn valgrind_prefix(out_file: &Path) -> Vec<OsString> {
         "--tool=callgrind".into(),
         "--quiet".into(),
         "--collect-atstart=no".into(),
-        format!("--toggle-collect={MEASURED_SYMBOL}").into(),
+        format!("--toggle-collect={symbol}").into(),
         out,
     ]
 }
@@ -65,6 +74,11 @@ pub fn parse_total(profile: &str) -> Option<u64> {
 
 /// Read the instruction count from the profile callgrind wrote to `path`.
 pub fn read_total(path: &Path) -> Result<u64, Failure> {
+    read_total_of(path, MEASURED_SYMBOL)
+}
+
+/// [`read_total`] of a profile that counted `symbol`.
+pub fn read_total_of(path: &Path, symbol: &str) -> Result<u64, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| Failure {
         kind: ErrorKind::Harness,
         message: format!("reading the callgrind profile {}: {e}", path.display()),
@@ -73,7 +87,7 @@ pub fn read_total(path: &Path) -> Result<u64, Failure> {
         Some(0) | None => Err(Failure {
             kind: ErrorKind::Harness,
             message: format!(
-                "the callgrind profile {} counts no instruction in `{MEASURED_SYMBOL}` \
+                "the callgrind profile {} counts no instruction in `{symbol}` \
                  (was the symbol stripped from the binary?)",
                 path.display()
             ),

@@ -5,12 +5,14 @@
 //! - `commands/`: one file per subcommand (arguments, handler, exit status);
 //! - `plan`, `presets`, `settings`: which cells, how many samples, under which limits;
 //! - `measure/`: the harness's side of a run in worker processes (driver, sampling,
-//!   series, precision, external CLI rows); `scenario_http`: the same through the gateway;
+//!   series, precision, process-backend cells); `scenario_http`: the same through the gateway;
+//! - `process_backend/`: backends that run a whole process per sample (native builds,
+//!   containers under runc, node, the runtimes' CLIs), one file each;
 //! - `protocol`: the worker protocol; `worker/`: the child's side of it;
-//! - `process`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
+//! - `process`, `side_channel`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
 //! - `conformance/`: the conformance matrix's tests, sandboxes, runs and verdicts;
 //! - `stats`, `compare`, `callgrind`, `environment`, `manifest`, `validate`,
-//!   `external_cli`, `gateway_results`; `sightglass`: peer suites in the sightglass layout.
+//!   `gateway_results`; `sightglass`: peer suites in the sightglass layout.
 //!
 //! The module graph has no cycle: `scripts/check-layout.py` checks the `crate::` edges.
 
@@ -20,7 +22,6 @@ pub mod compare;
 pub mod compare_machine;
 pub mod conformance;
 pub mod environment;
-pub mod external_cli;
 pub mod failure;
 pub mod fingerprint;
 pub mod gateway_results;
@@ -30,10 +31,12 @@ pub mod module_io;
 pub mod plan;
 pub mod presets;
 pub mod process;
+pub mod process_backend;
 pub mod protocol;
 pub mod scenario_http;
 pub mod sentinel;
 pub mod settings;
+pub mod side_channel;
 pub mod sightglass;
 pub mod stats;
 pub mod timing;

@@ -107,6 +107,8 @@ struct RawModule {
     exports: Vec<String>,
     #[serde(default)]
     features: Vec<String>,
+    #[serde(default)]
+    native: Option<NativeBuild>,
 }
 
 impl RawModule {
@@ -127,6 +129,7 @@ impl RawModule {
                 }),
                 _ => None,
             },
+            native: self.native.map(|n| NativeBuild { file: base.join(n.file), ..n }),
         }
     }
 }
@@ -187,6 +190,19 @@ pub struct WorkloadModule {
     pub toolchain: String,
     /// What the manifest records about the built module, if it does.
     pub facts: Option<ModuleFacts>,
+    /// The module's source built for the host, if it has such a build.
+    pub native: Option<NativeBuild>,
+}
+
+/// A workload module's native build: a static x86_64 Linux binary from the same source.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeBuild {
+    /// Absolute path of the binary (relative to the manifest in the file).
+    pub file: PathBuf,
+    pub toolchain: String,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 /// What the manifest records about a built module (written by
@@ -363,6 +379,7 @@ impl Manifest {
                     wasm: path.clone(),
                     toolchain: String::new(),
                     facts: None,
+                    native: None,
                 }],
             });
         }

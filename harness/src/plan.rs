@@ -5,8 +5,8 @@ use anyhow::{bail, Context, Result};
 use wasmbench_data::CellId;
 use wasmbench_runtimes::BackendId;
 
-use crate::external_cli::ExternalCli;
 use crate::manifest::{Manifest, Suite, Workload, WorkloadModule};
+use crate::process_backend::{ProcessBackend, ProcessCell};
 
 /// One cell to measure.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ impl CellPlan {
 /// What the user chose (empty lists: no choice).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Backend names; names of external CLIs are skipped here (they add rows of their own).
+    /// Backend names: in-process backends and process backends (`native`, `node-js`, …).
     pub backends: Vec<String>,
     pub workloads: Vec<String>,
     pub languages: Vec<String>,
@@ -38,36 +38,55 @@ pub struct Selection {
     pub all: bool,
 }
 
-/// The cells to measure: chosen backends × chosen workloads × chosen languages, in
-/// workload-major order. JavaScript versions run on JavaScript backends only, modules on
-/// the others.
+/// The cells to measure in worker processes: chosen backends × chosen workloads × chosen
+/// languages, in workload-major order. JavaScript versions run on JavaScript backends
+/// only, modules on the others. Empty when only process backends are named.
 pub fn plan(selection: &Selection, manifest: &Manifest) -> Result<Vec<CellPlan>> {
     let backends = backends(&selection.backends)?;
+    let mut plan = Vec::new();
+    for (w, m) in chosen(selection, manifest)? {
+        for &backend in backends.iter().filter(|b| b.runs_javascript() == (m.language == "js")) {
+            plan.push(CellPlan {
+                backend,
+                workload: w.clone(),
+                module: m.clone(),
+            });
+        }
+    }
+    if plan.is_empty() && !backends.is_empty() {
+        bail!("no cell matches the chosen workloads and languages");
+    }
+    Ok(plan)
+}
+
+/// The cells of the process backends: each chosen module that the backend runs (native
+/// builds, JavaScript versions, WebAssembly modules), in workload-major order.
+pub fn process_plan(selection: &Selection, manifest: &Manifest, backends: &[ProcessBackend]) -> Result<Vec<ProcessCell>> {
+    let mut cells = Vec::new();
+    for (w, m) in chosen(selection, manifest)? {
+        for &backend in backends.iter().filter(|b| b.runs(m)) {
+            cells.push(ProcessCell { backend, workload: w.clone(), module: m.clone() });
+        }
+    }
+    Ok(cells)
+}
+
+/// The chosen modules with their workloads.
+fn chosen<'m>(selection: &Selection, manifest: &'m Manifest) -> Result<Vec<(&'m Workload, &'m WorkloadModule)>> {
     let suite = suite(selection, manifest)?;
     let languages = match (&selection.languages, suite) {
         (l, _) if !l.is_empty() => l.clone(),
         (_, Some(s)) => s.languages.clone(),
         _ => Vec::new(),
     };
-    let mut plan = Vec::new();
+    let mut out = Vec::new();
     for w in workloads(selection, suite, manifest)? {
-        for m in w.modules.iter().filter(|m| languages.is_empty() || languages.contains(&m.language)) {
-            for &backend in backends.iter().filter(|b| b.runs_javascript() == (m.language == "js")) {
-                plan.push(CellPlan {
-                    backend,
-                    workload: w.clone(),
-                    module: m.clone(),
-                });
-            }
-        }
+        out.extend(w.modules.iter().filter(|m| languages.is_empty() || languages.contains(&m.language)).map(|m| (w, m)));
     }
-    if plan.is_empty() {
-        bail!("no cell matches the chosen workloads and languages");
-    }
-    Ok(plan)
+    Ok(out)
 }
 
-/// The chosen backends (every available one when none is named), each once.
+/// The chosen in-process backends (every available one when none is named), each once.
 fn backends(names: &[String]) -> Result<Vec<BackendId>> {
     if names.is_empty() {
         let all = BackendId::available();
@@ -77,20 +96,17 @@ fn backends(names: &[String]) -> Result<Vec<BackendId>> {
         return Ok(all);
     }
     let mut chosen = Vec::new();
-    for name in names.iter().filter(|n| ExternalCli::parse(n).is_none()) {
-        let id: BackendId = name.parse()?;
+    for name in names.iter().filter(|n| ProcessBackend::parse(n).is_none()) {
+        let id: BackendId = name.parse().map_err(|e| {
+            let process: Vec<&str> = ProcessBackend::ALL.iter().map(|b| b.name()).collect();
+            anyhow::anyhow!("{e}; or a process backend: {}", process.join(", "))
+        })?;
         if let Some(reason) = id.unavailable_reason() {
             bail!("backend `{id}` cannot run: {reason}");
         }
         if !chosen.contains(&id) {
             chosen.push(id);
         }
-    }
-    if chosen.is_empty() {
-        bail!(
-            "--backend names only external CLIs; they run the modules of the other backends' \
-             cells, so name at least one wasmbench backend too"
-        );
     }
     Ok(chosen)
 }
@@ -222,8 +238,7 @@ toolchain = "t"
         assert!(err.to_string().contains("known: ") && err.to_string().contains("fib"), "{err}");
         let err = plan(&select(&["nosuch-backend"], &[], &[]), &m).expect_err("unknown backend");
         assert!(err.to_string().contains("`nosuch-backend`"), "{err}");
-        let err = plan(&select(&["node-wasi"], &[], &[]), &m).expect_err("only an external CLI");
-        assert!(err.to_string().contains("only external CLIs"), "{err}");
+        assert!(plan(&select(&["node-wasi"], &[], &[]), &m).expect("only a process backend").is_empty());
         let err = plan(&Selection { suite: Some("ci".into()), ..Selection::default() }, &m).expect_err("suite");
         assert!(err.to_string().contains("ci"), "{err}");
     }

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::failure::Failure;
+use crate::side_channel::SideChannel;
 
 /// Bytes of a worker's stderr kept for error messages.
 const STDERR_KEEP: usize = 4096;
@@ -96,12 +97,32 @@ impl ProcessOutcome {
 /// Spawn `command` with piped stdio, feed it `stdin`, collect its output, and kill it
 /// after `timeout`. Wall time runs from just before the spawn to the moment `wait4`
 /// returns. `what` names the child in error messages.
-pub fn run_process(
+pub fn run_process(command: Command, what: &str, stdin: &[u8], timeout: Duration) -> Result<ProcessOutcome, Failure> {
+    run_process_with(command, what, stdin, timeout, None)
+}
+
+/// [`run_process`], and when `side` is given, the child gets the write end of a pipe as
+/// file descriptor 3 and what it writes there (up to 4 KiB) ends up in `side`: the
+/// channel a native build reports its own execute time on (see `process_backend`).
+pub fn run_process_with(
     mut command: Command,
     what: &str,
     stdin: &[u8],
     timeout: Duration,
+    side: Option<&mut Vec<u8>>,
 ) -> Result<ProcessOutcome, Failure> {
+    let Some(side) = side else {
+        return run_piped(command, what, stdin, timeout);
+    };
+    let channel = SideChannel::attach(&mut command).map_err(|e| Failure::harness(format!("side channel for {what}: {e}")))?;
+    let outcome = run_piped(command, what, stdin, timeout);
+    // The parent's write end is closed only now, so the reader sees end-of-file once the
+    // child (and anything it passed fd 3 to) is gone; the pipe buffers what it wrote.
+    *side = channel.finish();
+    outcome
+}
+
+fn run_piped(mut command: Command, what: &str, stdin: &[u8], timeout: Duration) -> Result<ProcessOutcome, Failure> {
     let start = Instant::now();
     let mut child = command
         .stdin(Stdio::piped())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use wasmbench_data::RunConfig;
 use wasmbench_runtimes::Limits;
 
-use crate::external_cli::ExternalCli;
+use crate::process_backend::ProcessBackend;
 use crate::plan::CellPlan;
 
 /// How many samples of each cell, in how many rounds, and what else is measured.
@@ -45,9 +45,9 @@ pub struct Settings {
     /// slow drifts of the machine (thermal, background load) spread over all cells
     /// instead of biasing the ones that happen to run last.
     pub order_seed: Option<u64>,
-    /// External CLIs (with their version line) to run every planned module under, as
-    /// whole-process reference rows.
-    pub external: Vec<(ExternalCli, String)>,
+    /// Process backends (with their tool's version line) whose cells the run measures
+    /// after the worker cells: native, container, node-js, the runtimes' CLIs.
+    pub process: Vec<(ProcessBackend, String)>,
     /// The `wasmbench` executable that serves as worker.
     pub worker_exe: PathBuf,
     /// Wall-clock phases, or instruction counts of `execute` under callgrind (then

@@ -6,10 +6,12 @@ use wasmbench_runtimes::BackendId;
 
 use super::SUCCESS;
 use crate::manifest::Manifest;
+use crate::process_backend::ProcessBackend;
 
 /// Print the backends, the workloads and the modules.
 pub fn execute(manifest: &Manifest) -> Result<u8> {
     backends();
+    process_backends();
     workloads(manifest);
     modules(manifest);
     Ok(SUCCESS)
@@ -31,6 +33,18 @@ fn backends() {
             built,
             about
         );
+    }
+}
+
+fn process_backends() {
+    println!("\nProcess backends (a whole process per sample):");
+    println!("  {:<20} {:<12} {:<37} about", "name", "kind", "available");
+    for &b in ProcessBackend::ALL {
+        let (available, about) = match b.detect() {
+            Ok(version) => (format!("yes ({version})"), b.about().to_string()),
+            Err(reason) => ("no".to_string(), format!("{} ({reason})", b.about())),
+        };
+        println!("  {:<20} {:<12} {:<37} {}", b.name(), b.kind().as_str(), available, about);
     }
 }
 

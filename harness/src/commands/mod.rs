@@ -1,6 +1,7 @@
 //! The `wasmbench` subcommands: one file each, owning its arguments and returning its exit
 //! status (`process::exit` happens in `main` only).
 
+pub mod clean;
 pub mod compare;
 pub mod conformance;
 pub mod list;
@@ -61,6 +62,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Open-loop HTTP load: constant arrival rate, latency from the intended send time.
     Load(load::LoadArgs),
+    /// Remove containers and bundles left behind by `container` cells of runs that were
+    /// killed.
+    Clean(clean::CleanArgs),
 }
 
 impl Command {
@@ -76,6 +80,7 @@ impl Command {
             Command::Serve(args) => serve::execute(args),
             Command::Load(args) => load::execute(args),
             Command::Report(args) => report::execute(args),
+            Command::Clean(args) => clean::execute(args),
         }
     }
 }

@@ -10,10 +10,10 @@ use wasmbench_data::{Environment, Results};
 use wasmbench_runtimes::Limits;
 
 use super::{load_manifest, FAILURE, SUCCESS};
-use crate::external_cli::ExternalCli;
+use crate::process_backend::ProcessBackend;
 use crate::manifest::Manifest;
 use crate::measure::driver::Checkpoint;
-use crate::plan::{plan, CellPlan, Selection};
+use crate::plan::{plan, process_plan, CellPlan, Selection};
 use crate::presets::{positive_seconds, sampling, Choice};
 use crate::settings::{config, Measure, SentinelSettings, Settings};
 use crate::{environment, measure, scenario_http, sightglass};
@@ -97,8 +97,9 @@ pub struct RunArgs {
     /// Seed of the shuffled order [default: random, recorded in results.json]
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Do not add reference rows from external CLIs (node-wasi, wasmtime-cli), which are
-    /// otherwise measured for every planned module when installed
+    /// Do not add the process backends' cells (native, container, node-js, node-wasi,
+    /// wasmtime-cli), which a run without --backend measures for its modules wherever
+    /// they can run
     #[arg(long)]
     pub no_external: bool,
     /// `time`: wall-clock phases; `instructions`: instruction counts of the execute phase
@@ -184,6 +185,11 @@ pub fn execute(args: RunArgs) -> Result<u8> {
     let manifest = workloads(&args)?;
     let plan = plan(&args.selection(), &manifest)?;
     let settings = settings(&args)?;
+    let chosen: Vec<ProcessBackend> = settings.process.iter().map(|(b, _)| *b).collect();
+    let process = process_plan(&args.selection(), &manifest, &chosen)?;
+    if plan.is_empty() && process.is_empty() {
+        bail!("no cell matches the chosen backends, workloads and languages");
+    }
     let env = environment::collect(manifest.path.parent().unwrap_or(Path::new(".")));
     let exporters = wasmbench_report::default_exporters();
     let out = args.output.clone();
@@ -199,8 +205,8 @@ pub fn execute(args: RunArgs) -> Result<u8> {
         let results = http(plan, &settings, env, &mut write)?;
         return Ok(finish(&results, &out, &scenario_http::table(&results), !args.no_charts));
     }
-    announce(&plan, &settings, &out);
-    let results = measure::run(&plan, &settings, env, &mut write)?;
+    announce(plan.len() + process.len(), &settings, &out);
+    let results = measure::run(&plan, &process, &settings, env, &mut write)?;
     Ok(finish(&results, &out, &wasmbench_report::table::summary_table(&results), !args.no_charts))
 }
 
@@ -238,7 +244,7 @@ fn settings(args: &RunArgs) -> Result<Settings> {
                 .context("--max-output-kib is too large")?,
         },
         compile_deadline: positive_seconds("--compile-deadline", args.compile_deadline)?,
-        external: external_clis(args)?,
+        process: process_backends(args)?,
         order_seed: match args.order {
             Order::Planned => None,
             Order::Shuffled => Some(args.seed.unwrap_or_else(rand::random)),
@@ -268,7 +274,7 @@ fn sentinel(args: &RunArgs) -> Result<Option<SentinelSettings>> {
 }
 
 /// One line on what the run will do.
-fn announce(plan: &[CellPlan], settings: &Settings, out: &Path) {
+fn announce(cells: usize, settings: &Settings, out: &Path) {
     let rounds = settings.sampling.rounds;
     let extra = if rounds.precision_pct > 0.0 && rounds.max > rounds.fixed {
         format!(", up to {} for a warm median less precise than ±{}%", rounds.max, rounds.precision_pct)
@@ -277,7 +283,7 @@ fn announce(plan: &[CellPlan], settings: &Settings, out: &Path) {
     };
     eprintln!(
         "wasmbench: {} cells ({} cold + {} warm samples each, over {} round{}{extra}) → {}",
-        plan.len(),
+        cells,
         settings.sampling.cold_samples,
         settings.sampling.warm_samples,
         rounds.fixed,
@@ -355,22 +361,30 @@ fn say_drift(results: &Results) {
     );
 }
 
-/// The external CLIs to add reference rows from: those named with --backend (which must
-/// be installed), else every installed one unless --no-external.
-fn external_clis(args: &RunArgs) -> Result<Vec<(ExternalCli, String)>> {
-    let named: Vec<ExternalCli> = args.backend.iter().filter_map(|n| ExternalCli::parse(n)).collect();
+/// The process backends whose cells the run measures: those named with --backend (which
+/// must be able to run), else every one that can run here unless --no-external; counting
+/// instructions, only `native` (the others have no instruction count).
+fn process_backends(args: &RunArgs) -> Result<Vec<(ProcessBackend, String)>> {
+    let counting = args.measure == Measure::Instructions;
+    let named: Vec<ProcessBackend> = args.backend.iter().filter_map(|n| ProcessBackend::parse(n)).collect();
     if !named.is_empty() {
-        return named
-            .into_iter()
-            .map(|cli| match cli.detect() {
-                Some(version) => Ok((cli, version)),
-                None => bail!("backend `{}`: its command-line tool is not on PATH (or is too old)", cli.name()),
-            })
-            .collect();
+        let mut chosen = Vec::new();
+        for backend in named {
+            if counting && backend != ProcessBackend::Native {
+                bail!("backend `{}` has no instruction count (--measure instructions): only `native` and in-process backends do", backend.name());
+            }
+            match backend.detect() {
+                Ok(version) if !chosen.iter().any(|(b, _)| *b == backend) => chosen.push((backend, version)),
+                Ok(_) => {}
+                Err(reason) => bail!("backend `{}` cannot run: {reason}", backend.name()),
+            }
+        }
+        return Ok(chosen);
     }
-    if args.no_external || !args.backend.is_empty() || args.measure == Measure::Instructions {
+    if args.no_external || !args.backend.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(ExternalCli::ALL.iter().filter_map(|&cli| cli.detect().map(|v| (cli, v))).collect())
+    let candidates = ProcessBackend::ALL.iter().filter(|&&b| !counting || b == ProcessBackend::Native);
+    Ok(candidates.filter_map(|&b| b.detect().ok().map(|v| (b, v))).collect())
 }
 

@@ -5,8 +5,8 @@
 mod analyse;
 pub mod client;
 pub mod driver;
-mod external;
 mod precision;
+mod process_cells;
 mod sampling;
 mod series;
 mod signals;
@@ -20,6 +20,7 @@ use wasmbench_data::{Cell, CellError, CellId, Environment, Results};
 
 use crate::failure::Failure;
 use crate::plan::CellPlan;
+use crate::process_backend::ProcessCell;
 use crate::sentinel::SentinelRunner;
 use crate::settings::{config, Settings};
 use watch::Watch;
@@ -33,17 +34,13 @@ use signals::{add_steal, add_worker, steal_ns};
 /// goes on; `checkpoint` sees the document after each cell.
 pub fn run(
     plan: &[CellPlan],
+    process: &[ProcessCell],
     settings: &Settings,
     environment: Environment,
     checkpoint: &mut Checkpoint<'_>,
 ) -> anyhow::Result<Results> {
     let mut results = Results::new(environment, config(plan, settings));
-    let external = external::cells(plan, settings);
-    let order: Vec<CellId> = plan
-        .iter()
-        .map(CellPlan::id)
-        .chain(external.iter().map(|(cli, c)| external::id(*cli, c)))
-        .collect();
+    let order: Vec<CellId> = plan.iter().map(CellPlan::id).chain(process.iter().map(process_cells::id)).collect();
     results.missing = order.clone();
     checkpoint(&results)?;
 
@@ -57,20 +54,16 @@ pub fn run(
     let mut sentinel = start_sentinel(settings);
     let mut watch = sentinel.as_mut().zip(settings.sentinel).map(|(s, o)| Watch::new(s, o.every, o.threshold_pct));
     driver::drive(plan, &schedule, &mut cells, &mut results, &progress, watch.as_mut(), checkpoint)?;
-    if !external.is_empty() {
-        let runner = crate::external_cli::write_node_runner(cells.artifacts.path());
-        for (cli, cell) in &external {
-            let id = external::id(*cli, cell);
-            progress.set_message(id.to_string());
-            let module = cells.module(cell);
-            let measured = external::measure(*cli, cell, module, runner.as_ref(), settings);
-            if let Some(err) = &measured.error {
-                driver::say(&progress, format!("✗ {id}: {}: {}", err.kind, err.message));
-            }
-            results.missing.retain(|m| *m != id);
-            results.cells.push(measured);
-            checkpoint(&results)?;
+    for cell in process {
+        let id = process_cells::id(cell);
+        progress.set_message(id.to_string());
+        let measured = process_cells::measure(cell, cells.artifacts.path(), settings);
+        if let Some(err) = &measured.error {
+            driver::say(&progress, format!("✗ {id}: {}: {}", err.kind, err.message));
         }
+        results.missing.retain(|m| *m != id);
+        results.cells.push(measured);
+        checkpoint(&results)?;
     }
     progress.finish_and_clear();
     driver::finish(&mut results, &order, checkpoint)?;
