@@ -214,8 +214,9 @@ fn quick_run_of_real_workloads_has_sane_values() {
         let cell = results.cells.iter().find(|c| c.id.backend == b).expect("cell per backend");
         assert!(cell.error.is_none(), "{b}: {:?}", cell.error);
         assert!(cell.module_bytes > 0);
-        if cell.kind == wasmbench_data::BackendKind::External {
-            continue; // whole-process rows only, checked below
+        use wasmbench_data::BackendKind::{Container, External, Native};
+        if matches!(cell.kind, External | Native | Container) {
+            continue; // process backends: whole-process rows, checked below
         }
         let m = |mode, phase| median(&results, b, "hello", mode, phase);
         for phase in [Phase::Engine, Phase::Prepare, Phase::Instantiate, Phase::Execute] {
@@ -257,7 +258,8 @@ fn quick_run_of_real_workloads_has_sane_values() {
     }
 
     let rows = read_csv(dir.path());
-    let runtimes = backends.iter().filter(|b| !["node-wasi", "wasmtime-cli"].contains(b));
+    let process: Vec<&str> = wasmbench::process_backend::ProcessBackend::ALL.iter().map(|b| b.name()).collect();
+    let runtimes = backends.iter().filter(|b| !process.contains(b));
     assert!(rows.iter().any(|r| &r[4] == "throughput" && &r[5] == "rate-c2" && &r[7] != ""));
     for &b in runtimes {
         for mode in ["cold", "warm", "throughput"] {
