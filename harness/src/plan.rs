@@ -14,14 +14,33 @@ pub struct CellPlan {
     pub backend: BackendId,
     pub workload: Workload,
     pub module: WorkloadModule,
+    /// The worker runs inside a container (`container-<backend>`): WebAssembly deployed
+    /// as a container, so the container's share of a cold start shows.
+    pub contained: bool,
 }
 
 impl CellPlan {
     pub fn id(&self) -> CellId {
         CellId {
-            backend: self.backend.name().to_string(),
+            backend: match self.contained {
+                true => format!("{CONTAINED}{}", self.backend.name()),
+                false => self.backend.name().to_string(),
+            },
             workload: self.workload.name.clone(),
             language: self.module.language.clone(),
+        }
+    }
+}
+
+/// The prefix of a contained backend's name: `container-wasmtime-cranelift`.
+pub const CONTAINED: &str = "container-";
+
+impl CellPlan {
+    /// The backend's kind; `container` for a contained worker.
+    pub fn kind(&self) -> wasmbench_data::BackendKind {
+        match self.contained {
+            true => wasmbench_data::BackendKind::Container,
+            false => self.backend.kind(),
         }
     }
 }
@@ -45,11 +64,12 @@ pub fn plan(selection: &Selection, manifest: &Manifest) -> Result<Vec<CellPlan>>
     let backends = backends(&selection.backends)?;
     let mut plan = Vec::new();
     for (w, m) in chosen(selection, manifest)? {
-        for &backend in backends.iter().filter(|b| b.runs_javascript() == (m.language == "js")) {
+        for &(backend, contained) in backends.iter().filter(|(b, _)| b.runs_javascript() == (m.language == "js")) {
             plan.push(CellPlan {
                 backend,
                 workload: w.clone(),
                 module: m.clone(),
+                contained,
             });
         }
     }
@@ -86,26 +106,36 @@ fn chosen<'m>(selection: &Selection, manifest: &'m Manifest) -> Result<Vec<(&'m 
     Ok(out)
 }
 
-/// The chosen in-process backends (every available one when none is named), each once.
-fn backends(names: &[String]) -> Result<Vec<BackendId>> {
+/// The chosen in-process backends (every available one when none is named), each once,
+/// and whether its worker runs in a container (`container-<backend>`).
+fn backends(names: &[String]) -> Result<Vec<(BackendId, bool)>> {
     if names.is_empty() {
         let all = BackendId::available();
         if all.is_empty() {
             bail!("this binary has no backend compiled in");
         }
-        return Ok(all);
+        return Ok(all.into_iter().map(|b| (b, false)).collect());
     }
     let mut chosen = Vec::new();
     for name in names.iter().filter(|n| ProcessBackend::parse(n).is_none()) {
-        let id: BackendId = name.parse().map_err(|e| {
+        let (bare, contained) = match name.strip_prefix(CONTAINED) {
+            Some(inner) => (inner, true),
+            None => (name.as_str(), false),
+        };
+        let id: BackendId = bare.parse().map_err(|e| {
             let process: Vec<&str> = ProcessBackend::ALL.iter().map(|b| b.name()).collect();
-            anyhow::anyhow!("{e}; or a process backend: {}", process.join(", "))
+            anyhow::anyhow!("{e}; or a process backend: {}; or container-<backend>", process.join(", "))
         })?;
         if let Some(reason) = id.unavailable_reason() {
             bail!("backend `{id}` cannot run: {reason}");
         }
-        if !chosen.contains(&id) {
-            chosen.push(id);
+        if contained {
+            if let Err(reason) = ProcessBackend::Container.detect() {
+                bail!("backend `{name}` cannot run: {reason}");
+            }
+        }
+        if !chosen.contains(&(id, contained)) {
+            chosen.push((id, contained));
         }
     }
     Ok(chosen)

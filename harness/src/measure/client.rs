@@ -39,7 +39,16 @@ pub struct Answer {
 
 /// Run a worker (under `prefix`, if any) with `request`; its measurements, or why not.
 pub fn ask(exe: &Path, prefix: &[OsString], request: &Request, timeout: Duration) -> Result<Answer, Failure> {
-    let outcome = run_worker_under(prefix, exe, request, timeout);
+    answer(run_worker_under(prefix, exe, request, timeout))
+}
+
+/// Run a worker started by `command` (which must run `wasmbench worker`, e.g. inside a
+/// container) with `request`; its measurements, or why not.
+pub fn ask_with(command: Command, what: &str, request: &Request, timeout: Duration) -> Result<Answer, Failure> {
+    answer(run_worker_command(command, what, request, timeout))
+}
+
+fn answer(outcome: ChildOutcome) -> Result<Answer, Failure> {
     match outcome.response? {
         Response::Ok(measured) => Ok(Answer {
             max_rss_bytes: measured.peak_rss_bytes.or(outcome.max_rss_bytes),
@@ -54,16 +63,6 @@ pub fn ask(exe: &Path, prefix: &[OsString], request: &Request, timeout: Duration
 /// Run `exe worker` with `req` under a wrapper command (`prefix`, e.g. valgrind and its
 /// options; none when empty), killing it after `timeout`.
 pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout: Duration) -> ChildOutcome {
-    let failed = |failure: Failure| ChildOutcome {
-        response: Err(failure),
-        wall_ns: 0,
-        max_rss_bytes: None,
-        usage: Usage::default(),
-    };
-    let payload = match serde_json::to_vec(req) {
-        Ok(p) => p,
-        Err(e) => return failed(Failure::harness(format!("encoding worker request: {e}"))),
-    };
     let mut command = match prefix.split_first() {
         Some((program, args)) => {
             let mut c = Command::new(program);
@@ -75,7 +74,22 @@ pub fn run_worker_under(prefix: &[OsString], exe: &Path, req: &Request, timeout:
     command.arg("worker");
     let under = prefix.first().map(|p| format!(" under {}", p.to_string_lossy())).unwrap_or_default();
     let what = format!("worker {}{under}", exe.display());
-    match run_process(command, &what, &payload, timeout) {
+    run_worker_command(command, &what, req, timeout)
+}
+
+/// Run `command` (a worker) with `req` on its stdin, killing it after `timeout`.
+fn run_worker_command(command: Command, what: &str, req: &Request, timeout: Duration) -> ChildOutcome {
+    let failed = |failure: Failure| ChildOutcome {
+        response: Err(failure),
+        wall_ns: 0,
+        max_rss_bytes: None,
+        usage: Usage::default(),
+    };
+    let payload = match serde_json::to_vec(req) {
+        Ok(p) => p,
+        Err(e) => return failed(Failure::harness(format!("encoding worker request: {e}"))),
+    };
+    match run_process(command, what, &payload, timeout) {
         Ok(p) => ChildOutcome {
             response: response(&p, req, timeout),
             wall_ns: p.wall_ns,

@@ -272,7 +272,7 @@ mod tests {
         fn first(&mut self, index: usize, cell: &CellPlan) -> Cell {
             self.calls.push((index, 0));
             let error = self.failing.contains(&index).then(|| CellError { kind: ErrorKind::Trap, message: "m".into() });
-            Cell { error, ..Cell::new(cell.id(), cell.backend.kind()) }
+            Cell { error, ..Cell::new(cell.id(), cell.kind()) }
         }
 
         fn wants(&self, _index: usize, round: usize) -> bool {
@@ -297,7 +297,7 @@ mod tests {
         let workload = &manifest.workloads[0];
         BackendId::ALL[..n]
             .iter()
-            .map(|&backend| CellPlan { backend, workload: workload.clone(), module: workload.modules[0].clone() })
+            .map(|&backend| CellPlan { backend, workload: workload.clone(), module: workload.modules[0].clone(), contained: false })
             .collect()
     }
 

@@ -145,7 +145,7 @@ fn note_round(out: &mut Cell, sampler: &Sampler<'_>, steal_before: Option<u64>) 
 
 impl Measurer for WorkerCells<'_> {
     fn first(&mut self, index: usize, cell: &CellPlan) -> Cell {
-        let mut out = Cell::new(cell.id(), cell.backend.kind());
+        let mut out = Cell::new(cell.id(), cell.kind());
         let artifact = self.artifact(index);
         let settings = self.settings;
         let steal = steal_ns();

@@ -116,7 +116,10 @@ impl<'a> Sampler<'a> {
     }
 
     fn ask(&self, request: &Request, timeout: Duration) -> Result<Answer, Failure> {
-        let answer = ask(&self.settings.worker_exe, &[], request, timeout)?;
+        let answer = match self.cell.contained {
+            true => crate::process_backend::container::worker::ask(&self.settings.worker_exe, request, timeout)?,
+            false => ask(&self.settings.worker_exe, &[], request, timeout)?,
+        };
         self.workers.borrow_mut().push((answer.wall_ns, answer.usage));
         Ok(answer)
     }

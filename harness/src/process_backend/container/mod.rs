@@ -12,6 +12,7 @@
 mod bundle;
 pub mod janitor;
 pub mod sweep;
+pub mod worker;
 
 pub use bundle::Bundle;
 
