@@ -145,7 +145,7 @@ fn workload(name: String, module: PathBuf, folder: PathBuf, env: Vec<(String, St
         expected_stdout: expected("stdout")?,
         expected_stderr: Some(expected("stderr")?),
         expected_exit: 0,
-        modules: vec![WorkloadModule { language: "wasm".into(), source: None, wasm: module, toolchain: String::new(), facts: None }],
+        modules: vec![WorkloadModule { language: "wasm".into(), source: None, wasm: module, toolchain: String::new(), facts: None, native: None }],
         name,
     })
 }
