@@ -17,7 +17,13 @@ APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev
               # instruction counts for the regression gate (scripts/ci-bench.sh)
               valgrind
               # external HTTP load tool the gateway's `wasmbench load` is checked against
-              wrk)
+              wrk
+              # Wasmer's LLVM compiler (wasmer-llvm): llvm-sys links LLVM 22 statically
+              # from llvm-22-dev, whose llvm-config also names Polly and zstd
+              # (bookworm-security; LLVM_SYS_221_PREFIX in scripts/env.sh points at it)
+              llvm-22-dev libpolly-22-dev libzstd-dev
+              # the container backends (native and Wasm under an OCI runtime)
+              runc)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)

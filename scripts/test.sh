@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test job: set up, check the committed workload modules are a byte-exact rebuild of
-# their sources, then build and run every test of the workspace.
+# The test job: set up, check the committed workload modules and their native builds are a
+# byte-exact rebuild of their sources, then build and run every test of the workspace.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -10,7 +10,7 @@ source "$ROOT/scripts/env.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 
-echo "== workloads: committed .wasm == fresh build" >&2
+echo "== workloads: committed .wasm and native builds == fresh build" >&2
 "$ROOT/scripts/build-workloads.sh" --check
 # The conformance tests are a byte-exact rebuild of their WAT sources too (installs wabt).
 echo "== conformance tests: committed .wasm == fresh build" >&2
