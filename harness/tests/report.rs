@@ -55,6 +55,9 @@ fn report_writes_charts_documents_and_exports() {
         "languages.png",
         "relative-execute.png",
         "machine-speed.png",
+        "alternatives-fib.png",
+        "native-relative.png",
+        "cost-fib.png",
     ] {
         let bytes = std::fs::read(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!bytes.is_empty(), "{file} is empty");
@@ -66,7 +69,7 @@ fn report_writes_charts_documents_and_exports() {
     assert!(md.contains("![Throughput against concurrency — fib](throughput-fib.png)"), "{md}");
     assert!(md.contains("| v8-js | isolate | js |"), "{md}");
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    assert_eq!(html.matches("<img src=\"data:image/png;base64,").count(), 11, "every chart embedded");
+    assert_eq!(html.matches("<img src=\"data:image/png;base64,").count(), 16, "every chart embedded");
     // The exported document reads back with the input's cells.
     let back = std::fs::read_to_string(out.join("results.json")).expect("results.json");
     let back = wasmbench_data::Results::from_json(&back).expect("valid");

@@ -1,4 +1,4 @@
-//! Reading a cell's measurements.
+//! Reading a cell's measurements, and listing cells' names in the order they came.
 
 use wasmbench_data::{Cell, Measurement, Mode, Phase};
 
@@ -8,4 +8,10 @@ pub(crate) fn measurement(cell: &Cell, mode: Mode, phase: Phase) -> Option<&Meas
 
 pub(crate) fn median(cell: &Cell, mode: Mode, phase: Phase) -> Option<f64> {
     measurement(cell, mode, phase).map(|m| m.summary.median)
+}
+
+/// Distinct items in first-seen order.
+pub(crate) fn ordered<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = std::collections::BTreeSet::new();
+    items.filter(|i| seen.insert(*i)).collect()
 }

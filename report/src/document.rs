@@ -4,10 +4,14 @@
 use wasmbench_data::{Cell, Environment, Measurement, Mode, Phase, Results, RunConfig, Unit};
 
 use crate::cell::measurement;
-use crate::chart::{memory_per_instance, MACHINE_SPEED_FILE};
+use crate::chart::{in_own_section, memory_per_instance};
 use crate::table::{format_ns, noise_warnings, NOISY_CI_HALF_WIDTH};
+use crate::ReportInputs;
 
+mod alternatives;
+mod cost;
 mod machine;
+mod native_relative;
 mod region;
 
 pub use machine::{LOW_CPU_SHARE, MAX_SIGNAL_ROWS};
@@ -32,14 +36,18 @@ pub enum Block {
     Image(String, String),
 }
 
-/// Build the report of `results` with the given charts and notes about left-out charts.
-pub fn build(results: &Results, charts: &[ChartRef], notes: &[String]) -> Vec<Block> {
+/// Build the report of `results` with the given charts, notes about left-out charts, and
+/// the pricing model and workload shapes of the comparison with the alternatives.
+pub fn build(results: &Results, charts: &[ChartRef], notes: &[String], inputs: &ReportInputs) -> Vec<Block> {
     let failed: Vec<&Cell> = results.cells.iter().filter(|c| c.error.is_some()).collect();
     let mut doc = title(results, failed.len());
     doc.extend(environment(&results.environment));
     doc.extend(method(&results.config));
     doc.extend(chart_section(charts, notes));
     doc.extend(results_section(results));
+    doc.extend(alternatives::alternatives_section(results, charts));
+    doc.extend(native_relative::native_relative_section(results, charts, &inputs.shapes));
+    doc.extend(cost::cost_section(results, charts, &inputs.pricing));
     doc.extend(region::region_section(results));
     doc.extend(throughput_section(results));
     doc.extend(machine::machine_section(results, charts));
@@ -138,9 +146,9 @@ fn rounds(c: &RunConfig) -> String {
 }
 
 /// Every chart with its title, each caption once, then the notes about left-out charts. The
-/// machine-speed chart belongs to the Machine section instead.
+/// machine-speed chart and the comparison's charts belong to their own sections instead.
 fn chart_section(charts: &[ChartRef], notes: &[String]) -> Vec<Block> {
-    let charts: Vec<&ChartRef> = charts.iter().filter(|c| c.file_name != MACHINE_SPEED_FILE).collect();
+    let charts: Vec<&ChartRef> = charts.iter().filter(|c| !in_own_section(&c.file_name)).collect();
     let mut doc = vec![Block::Heading(2, "Charts".into())];
     if charts.is_empty() {
         doc.push(Block::Paragraph("No charts were drawn for this report.".into()));

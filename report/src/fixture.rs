@@ -1,5 +1,7 @@
 //! A small synthetic results document for tests: two workloads, three backends (one of
 //! them JavaScript), cold, warm, memory and throughput measurements, and a failed cell;
+//! the alternatives WebAssembly is compared with (the native build run as a process, the
+//! same in a container, a Wasm worker in a container, a `node` process running JavaScript);
 //! the machine's fingerprint, a drift sentinel that saw the machine slow down by a quarter
 //! for a minute in the middle of the run, the cell measured then (re-measured), and the
 //! machine signals of every round (one round starved of CPU, one with steal time).
@@ -68,6 +70,7 @@ fn cell(backend: &str, kind: BackendKind, workload: &str, language: &str, scale:
         m(Cold, PeakRss, Bytes, if kind == BackendKind::Jit { 24e6 } else { 12e6 }),
         m(Warm, Instantiate, Nanoseconds, instantiate),
         m(Warm, Execute, Nanoseconds, execute),
+        m(Warm, Total, Nanoseconds, instantiate + execute),
     ];
     for k in [1, 10, 100] {
         let per = if kind == BackendKind::Interpreter { 1.0e6 } else { 6.0e3 + 40e3 / f64::from(k) };
@@ -176,7 +179,9 @@ pub fn results() -> Results {
         deadline_ms: 30000,
         max_memory_bytes: 1 << 30,
         max_output_bytes: 1 << 20,
-        backends: vec!["wasmtime-cranelift".into(), "wasmi".into(), "v8-js".into()],
+        backends: ["wasmtime-cranelift", "wasmi", "v8-js", "native", "container", "container-wasmtime", "node-js"]
+            .map(String::from)
+            .to_vec(),
         workloads: vec!["fib".into(), "hello".into()],
         rounds: 3,
         max_rounds: 3,
@@ -197,8 +202,44 @@ pub fn results() -> Results {
             ..cell("wasmi", BackendKind::Interpreter, "hello", "c", 0.04)
         },
     ];
+    r.cells.extend(alternatives());
     disturb(&mut r.cells);
     r
+}
+
+/// Runtime overhead of starting a container with `runc` (made up, in proportion).
+const RUNC_NS: f64 = 120e6;
+
+/// The alternatives of issue #18, measured as a whole process per request (cold
+/// `process`, `peak-rss`): native × fib and hello with their own `main` timed inside
+/// (cold and warm `execute`), the same binaries under runc, wasmtime's worker under runc
+/// (with its in-process cold phases) for fib, and node running fib's JavaScript.
+fn alternatives() -> Vec<Cell> {
+    use Mode::*;
+    use Phase::*;
+    use Unit::*;
+    let process = |backend: &str, kind, workload: &str, language: &str, process_ns: f64, rss: f64| Cell {
+        measurements: vec![m(Cold, Process, Nanoseconds, process_ns), m(Cold, PeakRss, Bytes, rss)],
+        module_bytes: if kind == BackendKind::External { 1_400 } else { 71_680 },
+        ..cell(backend, kind, workload, language, 1.0)
+    };
+    let native = |workload: &str, execute: f64| {
+        let mut c = process("native", BackendKind::Native, workload, "c", execute * 1.02 + 0.9e6, 1.5e6);
+        c.measurements.extend([m(Cold, Execute, Nanoseconds, execute * 1.02), m(Warm, Execute, Nanoseconds, execute)]);
+        c
+    };
+    let mut in_container = cell("container-wasmtime", BackendKind::Container, "fib", "c", 100.0);
+    in_container.measurements.retain(|m| m.mode == Cold && m.phase != Process && m.phase != PeakRss);
+    let worker = in_container.measurements.iter().find(|m| m.phase == Total).map_or(0.0, |m| m.summary.median);
+    in_container.measurements.extend([m(Cold, Process, Nanoseconds, worker + 2.5e6 + RUNC_NS), m(Cold, PeakRss, Bytes, 38e6)]);
+    vec![
+        native("fib", 80e6),
+        native("hello", 15e3),
+        process("container", BackendKind::Container, "fib", "c", 80e6 * 1.02 + 0.9e6 + RUNC_NS, 14e6),
+        process("container", BackendKind::Container, "hello", "c", 15e3 * 1.02 + 0.9e6 + RUNC_NS, 14e6),
+        in_container,
+        process("node-js", BackendKind::External, "fib", "js", 40e6 + 210e6, 48e6),
+    ]
 }
 
 /// The rounds the machine disturbed: wasmi × fib's second round ran during the slow minute

@@ -3,7 +3,9 @@
 //! One exporter per file in [`export`], all behind the [`Exporter`] trait (as hyperfine does);
 //! one file per chart kind in [`chart`]. [`write_report`] writes the whole report: CSV,
 //! JSON, Bencher and github-action-benchmark exports, PNG charts, `report.md` and a
-//! self-contained `report.html`.
+//! self-contained `report.html`; [`write_report_with`] also takes the [`ReportInputs`]
+//! the comparison with the alternatives needs (a pricing model read by [`load_pricing`],
+//! the workloads' shapes).
 //! [`write_atomically`] replaces a file in one step, so that a run killed while writing
 //! still leaves the previous complete file behind.
 
@@ -14,18 +16,23 @@ use wasmbench_data::Results;
 
 mod cell;
 pub mod chart;
+mod compare;
 pub mod conformance;
 pub mod document;
 pub mod export;
 pub mod matrix;
 #[doc(hidden)]
 pub mod fixture;
+mod inputs;
+pub mod pricing;
 pub mod table;
 
 pub use chart::{Chart, LogScale};
 pub use export::{
     BmfExporter, CsvExporter, GithubActionExporter, HtmlExporter, JsonExporter, MarkdownExporter,
 };
+pub use inputs::ReportInputs;
+pub use pricing::{load_pricing, Pricing, PricingError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -67,10 +74,21 @@ pub struct ReportOptions {
 }
 
 /// Write the whole report of `results` into `dir`: the data exports, the charts, the
-/// Markdown and HTML reports. Returns the paths written.
+/// Markdown and HTML reports. Returns the paths written. The cost section uses the default
+/// pricing model and no workload shapes are known; see [`write_report_with`].
 pub fn write_report(results: &Results, dir: &Path, options: ReportOptions) -> Result<Vec<PathBuf>, ReportError> {
+    write_report_with(results, dir, options, &ReportInputs::default())
+}
+
+/// [`write_report`] with the pricing model and workload shapes of `inputs`.
+pub fn write_report_with(
+    results: &Results,
+    dir: &Path,
+    options: ReportOptions,
+    inputs: &ReportInputs,
+) -> Result<Vec<PathBuf>, ReportError> {
     let (charts, mut notes) = if options.charts {
-        chart::render_all(results, options.log_scale)?
+        chart::render_all(results, options.log_scale, inputs)?
     } else {
         (Vec::new(), vec!["Charts were not drawn (`--no-charts`).".to_string()])
     };
@@ -91,8 +109,8 @@ pub fn write_report(results: &Results, dir: &Path, options: ReportOptions) -> Re
         Box::new(JsonExporter),
         Box::new(BmfExporter),
         Box::new(GithubActionExporter),
-        Box::new(MarkdownExporter { charts: refs, notes: notes.clone() }),
-        Box::new(HtmlExporter { charts, notes }),
+        Box::new(MarkdownExporter { charts: refs, notes: notes.clone(), inputs: inputs.clone() }),
+        Box::new(HtmlExporter { charts, notes, inputs: inputs.clone() }),
     ];
     written.extend(write_all(results, dir, &exporters)?);
     Ok(written)

@@ -62,6 +62,14 @@ impl ValueAxis {
         Self::build(DisplayUnit::for_values(unit, typical), use_log, min, max)
     }
 
+    /// An axis of plain numbers, not scaled to a unit (e.g. amounts of money); its
+    /// description names no unit.
+    pub fn plain(values: &[f64], log: LogScale) -> Self {
+        let (min, max) = positive_span(values);
+        let use_log = Self::wants_log(min, max, log, AUTO_LOG_RATIO);
+        Self::build(DisplayUnit { factor: 1.0, suffix: "" }, use_log, min, max)
+    }
+
     fn wants_log(min: f64, max: f64, log: LogScale, ratio: f64) -> bool {
         let usable = max > 0.0 && min.is_finite() && min > 0.0;
         usable

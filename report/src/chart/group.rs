@@ -1,9 +1,9 @@
 //! Which cells a per-workload chart shows (a workload, or one language of a workload with
 //! too many cells).
 
-use std::collections::BTreeSet;
-
 use wasmbench_data::{Cell, Results};
+
+use crate::cell::ordered;
 
 /// A chart of one workload holds at most this many bars; more are split by language.
 const MAX_ROWS: usize = 24;
@@ -71,10 +71,4 @@ pub(crate) fn groups(results: &Results) -> Vec<Group<'_>> {
         }
     }
     out
-}
-
-/// Distinct items in first-seen order.
-pub(crate) fn ordered<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut seen = BTreeSet::new();
-    items.filter(|i| seen.insert(*i)).collect()
 }

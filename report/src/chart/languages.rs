@@ -1,7 +1,7 @@
 //! Module size, cold start and execution time per source language, workload by workload.
 
 use plotters::prelude::*;
-use wasmbench_data::{Cell, Mode, Phase, Results, Unit};
+use wasmbench_data::{BackendKind, Cell, Mode, Phase, Results, Unit};
 
 use super::{
     color, legend_panel, legend_width, median, ordered, png, Area, Chart, DrawResult, LogScale, ValueAxis, DESC_PX, FONT,
@@ -12,7 +12,12 @@ use crate::ReportError;
 /// The backend each language is compared on: WebAssembly modules on the backend that ran
 /// the most of them, JavaScript on the backend that ran JavaScript.
 pub(crate) fn reference_backends(results: &Results) -> Vec<(String, String)> {
-    let ok: Vec<&Cell> = results.cells.iter().filter(|c| c.error.is_none()).collect();
+    // Native builds and containers run no module: they are not a language's reference.
+    let ok: Vec<&Cell> = results
+        .cells
+        .iter()
+        .filter(|c| c.error.is_none() && !matches!(c.kind, BackendKind::Native | BackendKind::Container))
+        .collect();
     let backends = ordered(ok.iter().map(|c| c.id.backend.as_str()));
     let count = |b: &str, js: bool| ok.iter().filter(|c| c.id.backend == b && (c.id.language == "js") == js).count();
     let best = |js: bool| {

@@ -8,27 +8,31 @@
 
 use wasmbench_data::Results;
 
-use crate::ReportError;
+use crate::{ReportError, ReportInputs};
 
 // What the chart kinds share: axes, drawing primitives, the grouping of cells.
 mod axis;
 mod draw;
 mod group;
+mod heat;
 
 pub(crate) use axis::{number, Ticked, ValueAxis};
 pub(crate) use draw::{
     bar_inset, color, hbar, label_width, legend_entry, legend_panel, legend_width, notice, png, row, rows_chart,
     segments, Area, DrawResult, Swatch, DESC_PX, FONT, LABEL_PX,
 };
-pub(crate) use crate::cell::{measurement, median};
-pub(crate) use group::{groups, ordered, Group};
+pub(crate) use crate::cell::{measurement, median, ordered};
+pub(crate) use group::{groups, Group};
 
 // One file per chart kind.
+mod alternatives;
 mod cold_start;
+mod cost;
 mod conformance_matrix;
 mod languages;
 mod machine_speed;
 mod memory;
+mod native_relative;
 mod relative;
 mod throughput;
 mod warm_latency;
@@ -36,6 +40,18 @@ mod warm_latency;
 pub(crate) use conformance_matrix::render as conformance_matrix;
 pub(crate) use machine_speed::FILE_NAME as MACHINE_SPEED_FILE;
 pub(crate) use memory::per_instance as memory_per_instance;
+pub(crate) use alternatives::PREFIX as ALTERNATIVES_PREFIX;
+pub(crate) use cost::{pattern_names, PREFIX as COST_PREFIX};
+pub(crate) use native_relative::FILE_NAME as NATIVE_RELATIVE_FILE;
+
+/// Whether a chart belongs to a section of its own in the report (the machine's speed,
+/// the comparison with the alternatives) rather than to the list of charts.
+pub(crate) fn in_own_section(file_name: &str) -> bool {
+    file_name == MACHINE_SPEED_FILE
+        || file_name == NATIVE_RELATIVE_FILE
+        || file_name.starts_with(ALTERNATIVES_PREFIX)
+        || file_name.starts_with(COST_PREFIX)
+}
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (1280, 720);
@@ -76,8 +92,9 @@ pub struct Chart {
     pub png: Vec<u8>,
 }
 
-/// Every chart the results allow, and a note for each kind that had no data.
-pub fn render_all(results: &Results, log: LogScale) -> Result<(Vec<Chart>, Vec<String>), ReportError> {
+/// Every chart the results allow, and a note for each kind that had no data (the
+/// comparison's charts say what is missing in their own sections instead).
+pub fn render_all(results: &Results, log: LogScale, inputs: &ReportInputs) -> Result<(Vec<Chart>, Vec<String>), ReportError> {
     draw::font();
     let mut charts = Vec::new();
     let mut notes = Vec::new();
@@ -117,6 +134,13 @@ pub fn render_all(results: &Results, log: LogScale) -> Result<(Vec<Chart>, Vec<S
         Some(c) => charts.push(c),
         None => notes.extend(machine_speed::left_out(results)),
     }
+    for g in &groups {
+        charts.extend(alternatives::render(g, log)?);
+    }
+    charts.extend(native_relative::render(results, &inputs.shapes)?);
+    for g in &groups {
+        charts.extend(cost::render(g, &inputs.pricing, log)?);
+    }
     if results.cells.iter().all(|c| c.error.is_some()) {
         notes.push("No cell of this run succeeded: there is nothing to chart.".into());
     }
@@ -137,7 +161,7 @@ mod tests {
 
     #[test]
     fn every_chart_kind_of_the_synthetic_run() {
-        let (charts, notes) = render_all(&crate::fixture::results(), LogScale::Auto).expect("render");
+        let (charts, notes) = render_all(&crate::fixture::results(), LogScale::Auto, &ReportInputs::default()).expect("render");
         let names: Vec<&str> = charts.iter().map(|c| c.file_name.as_str()).collect();
         assert_eq!(
             names,
@@ -153,6 +177,11 @@ mod tests {
                 "languages.png",
                 "relative-execute.png",
                 "machine-speed.png",
+                "alternatives-fib.png",
+                "alternatives-hello.png",
+                "native-relative.png",
+                "cost-fib.png",
+                "cost-hello.png",
             ]
         );
         assert!(notes.is_empty(), "{notes:?}");
@@ -175,7 +204,7 @@ mod tests {
         for cell in &mut results.cells {
             cell.measurements.retain(|m| m.mode != Mode::Throughput);
         }
-        let (charts, notes) = render_all(&results, LogScale::Always).expect("render");
+        let (charts, notes) = render_all(&results, LogScale::Always, &ReportInputs::default()).expect("render");
         // One row per chart still renders.
         assert!(charts.iter().any(|c| c.file_name == "cold-start-hello.png"));
         assert!(!charts.iter().any(|c| c.file_name.starts_with("throughput")));
@@ -187,7 +216,7 @@ mod tests {
     fn machine_speed_without_a_sentinel_says_why() {
         let mut results = crate::fixture::results();
         results.sentinel = None;
-        let (charts, notes) = render_all(&results, LogScale::Auto).expect("render");
+        let (charts, notes) = render_all(&results, LogScale::Auto, &ReportInputs::default()).expect("render");
         assert!(!charts.iter().any(|c| c.file_name == machine_speed::FILE_NAME));
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("No drift sentinel"), "{notes:?}");
@@ -195,7 +224,7 @@ mod tests {
 
     #[test]
     fn machine_speed_title_carries_the_drift() {
-        let (charts, _) = render_all(&crate::fixture::results(), LogScale::Auto).expect("render");
+        let (charts, _) = render_all(&crate::fixture::results(), LogScale::Auto, &ReportInputs::default()).expect("render");
         let c = charts.iter().find(|c| c.file_name == machine_speed::FILE_NAME).expect("machine-speed chart");
         assert!(c.title.starts_with("Machine speed during the run (drift ") && c.title.ends_with("% of median)"), "{}", c.title);
     }

@@ -1,10 +1,10 @@
 //! Warm execution time relative to the fastest backend: a heat map, backends × workloads.
 
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use wasmbench_data::{Mode, Phase, Results};
 
-use super::{label_width, median, ordered, png, Chart, DESC_PX, FONT, LABEL_PX};
+use super::heat::{heat_map, mix, ratio_label, Heat};
+use super::{median, ordered, png, Chart};
 use crate::ReportError;
 
 /// Rows (backends), columns (workload, or workload·language) and the ratio of each cell's
@@ -56,9 +56,7 @@ pub(crate) fn relative(results: &Results) -> Option<Relative> {
 
 /// White at 1×, deepening red towards 100× (log scale).
 fn shade(ratio: f64) -> RGBColor {
-    let t = (ratio.max(1.0).log10() / 2.0).clamp(0.0, 1.0);
-    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
-    RGBColor(mix(247.0, 165.0), mix(251.0, 15.0), mix(255.0, 21.0))
+    mix(RGBColor(247, 251, 255), RGBColor(165, 15, 21), ratio.max(1.0).log10() / 2.0)
 }
 
 pub(super) fn render(results: &Results) -> Result<Option<Chart>, ReportError> {
@@ -68,58 +66,8 @@ pub(super) fn render(results: &Results) -> Result<Option<Chart>, ReportError> {
                    cells were not measured or failed."
         .to_string();
     let chart = png("relative-execute.png".into(), "Execution time relative to the fastest backend".into(), caption, |area| {
-        let (nr, nc) = (rel.rows.len() as i32, rel.columns.len() as i32);
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(48)
-            .y_label_area_size(label_width(&rel.rows))
-            .build_cartesian_2d(super::segments(nc), super::segments(nr))?;
-        let x_fmt = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => rel.columns.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        let y_fmt = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => usize::try_from(nr - 1 - i).ok().and_then(|k| rel.rows.get(k)).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(rel.columns.len())
-            .y_labels(rel.rows.len())
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_desc("workload")
-            .label_style((FONT, LABEL_PX))
-            .axis_desc_style((FONT, DESC_PX))
-            .draw()?;
-        let text = TextStyle::from((FONT, LABEL_PX).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
-        for (i, row) in rel.ratios.iter().enumerate() {
-            let y = nr - 1 - i as i32;
-            for (j, ratio) in row.iter().enumerate() {
-                let x = j as i32;
-                let fill = ratio.map(shade).unwrap_or(RGBColor(235, 235, 235));
-                let mut r = Rectangle::new(
-                    [(SegmentValue::Exact(x), SegmentValue::Exact(y)), (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1))],
-                    fill.filled(),
-                );
-                r.set_margin(1, 1, 1, 1);
-                chart.draw_series(std::iter::once(r))?;
-                let label = match ratio {
-                    Some(r) if *r < 9.95 => format!("{r:.1}×"),
-                    Some(r) => format!("{r:.0}×"),
-                    None => "–".to_string(),
-                };
-                let colour = if ratio.is_some_and(|r| r > 12.0) { WHITE } else { BLACK };
-                chart.draw_series(std::iter::once(Text::new(
-                    label,
-                    (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
-                    text.clone().color(&colour),
-                )))?;
-            }
-        }
-        Ok(())
+        let heat = Heat { rows: &rel.rows, columns: &rel.columns, values: &rel.ratios, shade, label: ratio_label, x_desc: "workload" };
+        heat_map(area, &heat)
     })?;
     Ok(Some(chart))
 }

@@ -6,12 +6,14 @@ use wasmbench_data::Results;
 
 use crate::chart::Chart;
 use crate::document::{build, Block, ChartRef};
-use crate::{Exporter, ReportError};
+use crate::{Exporter, ReportError, ReportInputs};
 
 #[derive(Debug, Clone, Default)]
 pub struct HtmlExporter {
     pub charts: Vec<Chart>,
     pub notes: Vec<String>,
+    /// The pricing model and workload shapes of the comparison sections.
+    pub inputs: ReportInputs,
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:1320px;\
@@ -36,7 +38,7 @@ impl Exporter for HtmlExporter {
             .iter()
             .map(|c| ChartRef { file_name: c.file_name.clone(), title: c.title.clone(), caption: c.caption.clone() })
             .collect();
-        let blocks = build(results, &refs, &self.notes);
+        let blocks = build(results, &refs, &self.notes, &self.inputs);
         let mut out = format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <title>wasmbench report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
@@ -134,6 +136,7 @@ mod tests {
                 png: vec![0x89, b'P', b'N', b'G'],
             }],
             notes: vec![],
+            inputs: ReportInputs::default(),
         };
         let html = String::from_utf8(exporter.render(&fixture::results()).expect("render")).expect("utf-8");
         assert!(html.starts_with("<!DOCTYPE html>"));

@@ -4,7 +4,7 @@
 use wasmbench_data::Results;
 
 use crate::document::{build, Block, ChartRef};
-use crate::{Exporter, ReportError};
+use crate::{Exporter, ReportError, ReportInputs};
 
 /// Renders the report as Markdown; the charts are referred to by file name.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +12,8 @@ pub struct MarkdownExporter {
     pub charts: Vec<ChartRef>,
     /// Why some chart kinds are missing.
     pub notes: Vec<String>,
+    /// The pricing model and workload shapes of the comparison sections.
+    pub inputs: ReportInputs,
 }
 
 impl Exporter for MarkdownExporter {
@@ -24,7 +26,7 @@ impl Exporter for MarkdownExporter {
     }
 
     fn render(&self, results: &Results) -> Result<Vec<u8>, ReportError> {
-        Ok(markdown(&build(results, &self.charts, &self.notes)).into_bytes())
+        Ok(markdown(&build(results, &self.charts, &self.notes, &self.inputs)).into_bytes())
     }
 }
 
@@ -95,6 +97,7 @@ mod tests {
                 },
             ],
             notes: vec!["All measured modules are in one source language.".into()],
+            inputs: ReportInputs::default(),
         };
         let text = String::from_utf8(exporter.render(&fixture::results()).expect("render")).expect("utf-8");
         insta::assert_snapshot!(text);
