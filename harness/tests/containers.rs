@@ -82,7 +82,10 @@ fn native_and_container_cells_are_verified_and_leave_nothing() {
     } else {
         backends.extend(["container", "container-wasmtime-cranelift"]);
     }
+    // From the checkout's root, as the README's commands run it: the default manifest is
+    // then the relative `workloads/manifest.toml`, and so are the native builds' paths.
     let status = wasmbench(dir.path())
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .args(["run", "-w", "hello,fib", "--language", "c", "--cold-samples", "2", "--samples", "3", "--no-sentinel"])
         .args(["-b", &backends.join(","), "-o"])
         .arg(&out)

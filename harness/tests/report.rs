@@ -139,3 +139,39 @@ fn run_ends_with_the_report() {
     assert!(md.contains("| wasmtime-winch | baseline | c |"), "{md}");
     assert!(!md.contains("no throughput measurements"), "the run measured throughput: {md}");
 }
+
+/// `--pricing FILE` prices the report under that model (its source is named in report.md);
+/// a bad pricing file is refused by name, by `report` and by `run` before it measures.
+#[test]
+fn pricing_files_are_used_and_bad_ones_refused_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = synthetic(dir.path());
+    let default = std::fs::read_to_string(repo().join("report/pricing/default.toml")).expect("default pricing");
+    let custom = dir.path().join("custom.toml");
+    let renamed = default.replacen("name = \"AWS Lambda", "name = \"Test Cloud, renamed from AWS Lambda", 1);
+    assert_ne!(renamed, default, "the default model names its source");
+    std::fs::write(&custom, renamed.replace("per_million_requests = 0.20", "per_million_requests = 7.5")).expect("write");
+    let out = dir.path().join("custom-out");
+    let o = report(&input, &out, &["--no-charts", "--pricing", custom.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(md.contains("Test Cloud, renamed from AWS Lambda"), "the custom model's source is named");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, default.replace("per_gb_second = ", "per_gb_secnd = ")).expect("write");
+    let o = report(&input, &dir.path().join("bad-out"), &["--no-charts", "--pricing", bad.to_str().expect("utf-8")]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("bad.toml"), "{}", text(&o.stderr));
+
+    let run_out = dir.path().join("run-out");
+    let o = wasmbench()
+        .args(["run", "-b", "wasmi", "-w", "hello", "--language", "c", "--pricing"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&run_out)
+        .output()
+        .expect("wasmbench runs");
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("bad.toml"), "{}", text(&o.stderr));
+    assert!(!run_out.exists(), "nothing measured or written before the pricing file is read");
+}

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use wasmbench_data::{Environment, Results};
+use wasmbench_report::ReportInputs;
 use wasmbench_runtimes::Limits;
 
 use super::{load_manifest, FAILURE, SUCCESS};
@@ -138,6 +139,10 @@ pub struct RunArgs {
     /// Write the end-of-run report without its PNG charts
     #[arg(long)]
     pub no_charts: bool,
+    /// Pricing model of the report's cost section, a TOML file like
+    /// report/pricing/default.toml [default: that file, built in]; read before measuring
+    #[arg(long)]
+    pub pricing: Option<PathBuf>,
     /// Drift sentinel: longest time between two probes of the machine's speed while
     /// cells are measured, in seconds (it is probed between cells, after every round and
     /// at the end; 0: between every two cells)
@@ -185,6 +190,7 @@ pub fn execute(args: RunArgs) -> Result<u8> {
     let manifest = workloads(&args)?;
     let plan = plan(&args.selection(), &manifest)?;
     let settings = settings(&args)?;
+    let inputs = super::report::inputs(args.pricing.as_deref(), Some(&manifest))?;
     let chosen: Vec<ProcessBackend> = settings.process.iter().map(|(b, _)| *b).collect();
     let process = process_plan(&args.selection(), &manifest, &chosen)?;
     if plan.is_empty() && process.is_empty() {
@@ -203,11 +209,11 @@ pub fn execute(args: RunArgs) -> Result<u8> {
             bail!("unknown scenario `{scenario}`; valid scenarios: http");
         }
         let results = http(plan, &settings, env, &mut write)?;
-        return Ok(finish(&results, &out, &scenario_http::table(&results), !args.no_charts));
+        return Ok(finish(&results, &out, &scenario_http::table(&results), !args.no_charts, &inputs));
     }
     announce(plan.len() + process.len(), &settings, &out);
     let results = measure::run(&plan, &process, &settings, env, &mut write)?;
-    Ok(finish(&results, &out, &wasmbench_report::table::summary_table(&results), !args.no_charts))
+    Ok(finish(&results, &out, &wasmbench_report::table::summary_table(&results), !args.no_charts, &inputs))
 }
 
 /// The workloads to choose from: a folder of modules (--dir), a peer suite on disk
@@ -313,7 +319,7 @@ fn http(plan: Vec<CellPlan>, settings: &Settings, env: Environment, write: &mut 
 }
 
 /// Print the summary table and warnings of a finished run; exit 1 when some cells failed.
-fn finish(results: &Results, out: &Path, table: &str, charts: bool) -> u8 {
+fn finish(results: &Results, out: &Path, table: &str, charts: bool, inputs: &ReportInputs) -> u8 {
     print!("{table}");
     let noisy = wasmbench_report::table::noise_warnings(results);
     if !noisy.is_empty() {
@@ -326,7 +332,7 @@ fn finish(results: &Results, out: &Path, table: &str, charts: bool) -> u8 {
         }
     }
     say_drift(results);
-    super::report::after_run(results, out, charts);
+    super::report::after_run(results, out, charts, inputs);
     let failed = results.cells.iter().filter(|c| c.error.is_some()).count();
     eprintln!(
         "wasmbench: wrote {} and {}",

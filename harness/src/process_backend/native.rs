@@ -45,7 +45,11 @@ pub fn working_dir(cell: &ProcessCell, scratch: &Path) -> Result<PathBuf, Failur
 }
 
 pub fn command(cell: &ProcessCell, scratch: &Path) -> Result<Command, Failure> {
-    let mut command = Command::new(binary(cell)?);
+    // Absolute: the child starts in another folder, where a path relative to the
+    // manifest's (e.g. `workloads/built/…` of the default manifest) would not be found.
+    let binary = binary(cell)?;
+    let binary = std::path::absolute(binary).map_err(|e| crate::failure::io_failure("locating", binary, e))?;
+    let mut command = Command::new(binary);
     command.env_clear().envs(cell.workload.env.iter().map(|(k, v)| (k, v)));
     command.args(&cell.workload.args).current_dir(working_dir(cell, scratch)?);
     Ok(command)

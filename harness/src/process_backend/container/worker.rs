@@ -25,6 +25,7 @@ static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
 /// Run `request` in a worker (`exe worker`) inside a fresh container.
 pub fn ask(exe: &Path, request: &Request, timeout: std::time::Duration) -> Result<Answer, Failure> {
     janitor::ensure()?;
+    let request = &absolute(request)?;
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
     let dir = bundles_root().join(format!("{}-w{seq}", std::process::id()));
     let id = format!("{}w{seq}", id_prefix(std::process::id()));
@@ -40,6 +41,22 @@ pub fn ask(exe: &Path, request: &Request, timeout: std::time::Duration) -> Resul
     }
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// `request` with absolute paths: the container's worker starts in `/`, and a bind
+/// mount's destination must be absolute (the default manifest's paths are relative).
+fn absolute(request: &Request) -> Result<Request, Failure> {
+    let abs = |p: &PathBuf| std::path::absolute(p).map_err(|e| io_failure("locating", p, e));
+    let mut r = request.clone();
+    r.module = abs(&r.module)?;
+    r.expected_stdout = abs(&r.expected_stdout)?;
+    r.stdin = r.stdin.as_ref().map(abs).transpose()?;
+    r.expected_stderr = r.expected_stderr.as_ref().map(abs).transpose()?;
+    r.artifact = r.artifact.as_ref().map(abs).transpose()?;
+    for p in &mut r.preopens {
+        p.host = abs(&p.host)?;
+    }
+    Ok(r)
 }
 
 /// The bundle: `runc spec`'s defaults, the worker as process, the mounts above.
