@@ -25,9 +25,11 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # cargo-fuzz passes -Z flags to rustc; stable rustc accepts them with RUSTC_BOOTSTRAP.
 export RUSTC_BOOTSTRAP=1
-# The V8 shim (C++, dlopen()ed by the runtimes crate) is instrumented too, so that the
-# fuzzer is guided by the host functions' own branches: fuzz/cxx-coverage.sh compiles it
-# with clang's libFuzzer coverage, whose hooks the fuzz binaries export to it (-rdynamic).
+# The WASI host of wasm3 and V8 (runtimes/src/wasi_host/) is Rust, instrumented by cargo
+# fuzz like the rest of the crate. The V8 shim (C++, dlopen()ed by the runtimes crate),
+# which forwards the guest's imports to it, is instrumented too: fuzz/cxx-coverage.sh
+# compiles it with clang's libFuzzer coverage, whose hooks the fuzz binaries export to it
+# (-rdynamic). wasm3's interpreter (C) is not instrumented.
 export CXX="$ROOT/fuzz/cxx-coverage.sh"
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Clink-arg=-rdynamic"
 

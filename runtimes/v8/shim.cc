@@ -280,11 +280,16 @@ void memory(v8::Isolate *isolate, wb_instance *inst, uint8_t **base, size_t *siz
     *size = *base == nullptr ? 0 : buffer->ByteLength();
 }
 
-// A guest that caught the exception of proc_exit or of the output cap is stopped again
-// by its next host call (the termination request also stops it at its next check).
+// A guest that caught the exception of proc_exit, of the output cap or of the deadline is
+// stopped again by its next host call (the termination request also stops it at its next
+// check).
 bool stopped(v8::Isolate *isolate, wb_instance *inst) {
     if (inst->exited || inst->overflow) {
         stop_guest(isolate, inst->exited ? "proc_exit" : inst->overflow_message.c_str());
+        return true;
+    }
+    if (inst->owner->terminate_requested.load()) {  // the deadline passed
+        stop_guest(isolate, "execution terminated (deadline exceeded)");
         return true;
     }
     return false;
@@ -326,8 +331,11 @@ void host_call(const v8::FunctionCallbackInfo<v8::Value> &info) {
             stop_guest(isolate, inst->overflow_message.c_str());
             return;
         case WB_CALL_DEADLINE:
+            // Stop the guest now, like proc_exit: TerminateExecution alone only takes
+            // effect at V8's next stack check, so the guest used to get 0 (success) from a
+            // call the host never finished and run on (to proc_exit: an exit, not a timeout).
             inst->owner->terminate_requested.store(true);
-            isolate->TerminateExecution();
+            stop_guest(isolate, "execution terminated (deadline exceeded)");
             return;
         default:
             stop_guest(isolate, "the WASI host failed (a bug in wasmbench)");
