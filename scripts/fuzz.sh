@@ -39,9 +39,14 @@ cd "$ROOT"
 FUZZ=(cargo fuzz)
 BUILD_FLAGS=(-s none)
 
+# The wasi_host target makes its directory tree under $TMPDIR once per fuzzing process
+# (wasmbench-fuzz-wasi-host.<pid>); this run's own folder goes when the run ends.
+FUZZ_TMP="$(mktemp -d "${TMPDIR:-/tmp}/wasmbench-fuzz.XXXXXX")"
+trap 'rm -rf -- "$FUZZ_TMP"' EXIT
+
 if [[ "${1:-}" == "--repro" ]]; then
     target="${2:?usage: scripts/fuzz.sh --repro TARGET FILE}"
-    "${FUZZ[@]}" run "${BUILD_FLAGS[@]}" "$target" "${3:?usage: scripts/fuzz.sh --repro TARGET FILE}"
+    TMPDIR="$FUZZ_TMP" "${FUZZ[@]}" run "${BUILD_FLAGS[@]}" "$target" "${3:?usage: scripts/fuzz.sh --repro TARGET FILE}"
     exit
 fi
 
@@ -65,7 +70,7 @@ for target in "${TARGETS[@]}"; do
     seeds=()
     [[ -d "fuzz/seeds/$target" ]] && seeds=("fuzz/seeds/$target")
     rc=0
-    "${FUZZ[@]}" run "${BUILD_FLAGS[@]}" "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
+    TMPDIR="$FUZZ_TMP" "${FUZZ[@]}" run "${BUILD_FLAGS[@]}" "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
         -max_total_time="$SECONDS_EACH" -print_final_stats=1 > "$log" 2>&1 || rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     secs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

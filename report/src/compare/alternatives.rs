@@ -53,7 +53,7 @@ pub(crate) fn missing(results: &Results) -> Vec<(Category, &'static str)> {
     const WANTED: [(Category, &str); 5] = [
         (Category::Native, "`native`"),
         (Category::Container, "`container`"),
-        (Category::WasmInContainer, "`container-wasmtime`"),
+        (Category::WasmInContainer, "`container-<backend>`, e.g. `container-wasmtime-aot`"),
         (Category::V8Js, "`v8-js`"),
         (Category::Process, "`node-js` or `node-wasi`"),
     ];
