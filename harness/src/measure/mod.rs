@@ -4,6 +4,7 @@
 
 mod analyse;
 pub mod client;
+mod contained;
 pub mod driver;
 mod precision;
 mod process_cells;

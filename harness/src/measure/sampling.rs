@@ -117,7 +117,7 @@ impl<'a> Sampler<'a> {
 
     fn ask(&self, request: &Request, timeout: Duration) -> Result<Answer, Failure> {
         let answer = match self.cell.contained {
-            true => crate::process_backend::container::worker::ask(&self.settings.worker_exe, request, timeout)?,
+            true => super::contained::ask(&self.settings.worker_exe, request, timeout)?,
             false => ask(&self.settings.worker_exe, &[], request, timeout)?,
         };
         self.workers.borrow_mut().push((answer.wall_ns, answer.usage));

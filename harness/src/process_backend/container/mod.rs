@@ -12,7 +12,6 @@
 mod bundle;
 pub mod janitor;
 pub mod sweep;
-pub mod worker;
 
 pub use bundle::Bundle;
 

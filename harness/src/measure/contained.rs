@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
 
-use super::{bundles_root, id_prefix, janitor, state_root, sweep};
+use super::client::{ask_with, Answer};
+use crate::process_backend::container::{bundles_root, id_prefix, janitor, state_root, sweep};
 use crate::failure::{io_failure, Failure};
-use crate::measure::client::{ask_with, Answer};
 use crate::protocol::Request;
 
 static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
