@@ -212,7 +212,7 @@ impl Comparison {
     /// Whether the gate fails: a significant regression beyond the threshold, or in
     /// `strict` mode anything missing or failed, or runs made on different machines.
     pub fn fails(&self, strict: bool) -> bool {
-        self.count(&Verdict::Slower) > 0 || (strict && (self.incomplete() || self.machine.different_machines()))
+        self.count(&Verdict::Slower) > 0 || (strict && (self.incomplete() || self.machine.different_timed_machines()))
     }
 }
 

@@ -47,6 +47,12 @@ impl MachineComparison {
         self.fingerprint_differences.as_ref().is_some_and(|d| !d.is_empty())
     }
 
+    /// The runs were made on different machines and compare wall-clock figures: instruction
+    /// counts alone do not depend on the machine's speed, so they compare across machines.
+    pub fn different_timed_machines(&self) -> bool {
+        self.timed && self.different_machines()
+    }
+
     /// The sentinels moved by more than the threshold being tested.
     pub fn drifted(&self) -> bool {
         self.shift_pct.is_some_and(|s| s.abs() > self.threshold_pct)
@@ -141,5 +147,13 @@ mod tests {
             r.cells.clear();
         }
         assert!(MachineComparison::of(&counted, &again, 5.0).drift_verdict().starts_with("Instruction counts only"));
+        // Only timed comparisons are refused across machines (compare --strict).
+        assert!(m.different_timed_machines());
+        let (mut here, mut there) = (run(10e6, "1"), run(10e6, "49"));
+        for r in [&mut here, &mut there] {
+            r.cells.clear();
+        }
+        let counts = MachineComparison::of(&here, &there, 5.0);
+        assert!(counts.different_machines() && !counts.different_timed_machines());
     }
 }

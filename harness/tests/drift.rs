@@ -11,12 +11,19 @@ use std::time::{Duration, Instant};
 
 use wasmbench_data::{Cell, Mode, Phase, Results};
 
-/// Interpreters and compilers on a ~2–25 ms workload: eight cells of about a second each.
+/// Interpreters and compilers on a ~2–25 ms workload: seven cells of about a second each.
 /// (Not Pulley: its speed depends on where its code lands in a process, ±10% from one
-/// worker to the next, which is not what this test is about.)
-const BACKENDS: &str = "wasmi,wasmi-lazy,wasm3,wamr-interp,wasmtime-cranelift,wasmtime-winch,wasmer-cranelift,wasmer-singlepass";
-/// The precision target given to both runs, in percent; the test's tolerance.
+/// worker to the next, which is not what this test is about. Not Winch either: its json
+/// median moved from 4.17 to 5.72 ms between six undisturbed runs of this command on the
+/// 2-core VM, with and without LLVM linked in, and one CI run failed on it at -35%.)
+const BACKENDS: &str = "wasmi,wasmi-lazy,wasm3,wamr-interp,wasmtime-cranelift,wasmer-cranelift,wasmer-singlepass";
+/// The precision target given to both runs, in percent.
 const PRECISION: f64 = 10.0;
+/// How much slower a re-measured median may be than the undisturbed run's: the precision target
+/// plus the spread between undisturbed runs in different worker processes, which the
+/// target does not bound (wamr-interp json: 28.5–31.7 ms over six runs, one CI run +13%).
+/// Under the hog the same cells run at least 50% slow (the sentinel's check above).
+const TOLERANCE: f64 = 1.5 * PRECISION;
 
 fn command(out: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wasmbench"));
@@ -94,6 +101,8 @@ fn a_cpu_hog_is_seen_flagged_and_measured_away() {
         let (new, old) = (warm_execute(cell), warm_execute(reference));
         let off = (new / old - 1.0) * 100.0;
         eprintln!("{}: disturbed {:?}; measured again {new:.0} ns, undisturbed {old:.0} ns ({off:+.1}%)", cell.id, cell.disturbed);
-        assert!(off.abs() <= PRECISION, "{}: measured again, {new:.0} ns against {old:.0} ns undisturbed ({off:+.1}%)", cell.id);
+        // One-sided: a hog only slows a cell down, so a re-measured median below the
+        // undisturbed one is per-process spread, not a disturbance left in (seen: -35%).
+        assert!(off <= TOLERANCE, "{}: measured again, {new:.0} ns against {old:.0} ns undisturbed ({off:+.1}%)", cell.id);
     }
 }
