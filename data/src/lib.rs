@@ -145,6 +145,19 @@ pub enum Phase {
     FirstRequest,
     /// Completed, verified requests per second.
     Rate,
+    /// System calls the measuring threads made per request (perf tracepoint
+    /// `raw_syscalls:sys_enter`, each thread counting itself).
+    Syscalls,
+    /// Of those, the calls that change the address space per request: `mmap`, `munmap`,
+    /// `mprotect` and `madvise`.
+    MmSyscalls,
+    /// Page faults (minor and major) of the measuring threads per request (`getrusage`).
+    Faults,
+    /// Context switches (voluntary and involuntary) of the measuring threads per request.
+    ContextSwitches,
+    /// TLB shootdown interrupts of the whole machine per request (`/proc/interrupts`):
+    /// what an unmap or a narrowed protection costs the other cores.
+    TlbShootdowns,
 }
 
 impl Phase {
@@ -165,6 +178,11 @@ impl Phase {
             Phase::Request => "request",
             Phase::FirstRequest => "first-request",
             Phase::Rate => "rate",
+            Phase::Syscalls => "syscalls",
+            Phase::MmSyscalls => "mm-syscalls",
+            Phase::Faults => "faults",
+            Phase::ContextSwitches => "context-switches",
+            Phase::TlbShootdowns => "tlb-shootdowns",
         }
     }
 }
@@ -185,6 +203,8 @@ pub enum Unit {
     PerSecond,
     /// Instructions executed, as counted by callgrind.
     Instructions,
+    /// Events per request (system calls, page faults, … under throughput).
+    PerRequest,
 }
 
 impl Unit {
@@ -194,6 +214,7 @@ impl Unit {
             Unit::Bytes => "bytes",
             Unit::PerSecond => "per-second",
             Unit::Instructions => "instructions",
+            Unit::PerRequest => "per-request",
         }
     }
 }

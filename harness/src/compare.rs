@@ -345,6 +345,7 @@ fn format_value(v: f64, unit: Unit) -> String {
         Unit::Bytes if v >= 1024.0 * 1024.0 => format!("{:.2} MiB", v / (1024.0 * 1024.0)),
         Unit::Bytes => format!("{:.1} KiB", v / 1024.0),
         Unit::PerSecond => format!("{v:.1}/s"),
+        Unit::PerRequest => format!("{v:.2}/req"),
     }
 }
 

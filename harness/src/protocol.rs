@@ -204,6 +204,20 @@ pub struct Level {
     pub latency: Percentiles,
     /// Latencies of at most [`MAX_KEPT_SAMPLES`] requests, evenly spaced in time order.
     pub latency_samples: Vec<f64>,
+    /// What the kernel counted for the level's requests (totals over its threads).
+    #[serde(default)]
+    pub kernel: Option<KernelCounts>,
+}
+
+/// Kernel events over a throughput level, summed over its threads (see
+/// `worker/counters.rs`); `None` where this machine does not let the worker count them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KernelCounts {
+    pub syscalls: Option<u64>,
+    pub mm_syscalls: Option<u64>,
+    pub faults: u64,
+    pub context_switches: u64,
+    pub tlb_shootdowns: Option<u64>,
 }
 
 impl Level {

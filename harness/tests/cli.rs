@@ -5,12 +5,14 @@ use std::process::{Command, Output};
 
 use wasmbench_data::{ErrorKind, Mode, Phase, Results};
 
-const WASMTIME: [&str; 5] = [
+const WASMTIME: [&str; 7] = [
     "wasmtime-cranelift",
     "wasmtime-winch",
     "wasmtime-pulley",
     "wasmtime-aot",
     "wasmtime-pooling",
+    "wasmtime-pooling-resident",
+    "wasmtime-pooling-checked",
 ];
 
 fn wasmbench() -> Command {
@@ -247,6 +249,24 @@ fn quick_run_of_real_workloads_has_sane_values() {
             assert!(requests.summary.n >= c as usize, "{b} c{c}: every thread completed a request");
             assert!(requests.summary.min <= requests.summary.median && requests.summary.median <= requests.summary.max);
             assert!(!requests.samples.is_empty() && requests.samples.len() <= requests.summary.n);
+            // What the kernel did per request comes with every level: faults and context
+            // switches always, system calls where perf tracepoints are allowed (root here).
+            for phase in [Phase::Faults, Phase::ContextSwitches] {
+                assert_eq!(level(phase).unit, wasmbench_data::Unit::PerRequest, "{b} {phase}");
+            }
+            let mm = cell
+                .measurements
+                .iter()
+                .find(|m| m.phase == Phase::MmSyscalls && m.concurrency == Some(c))
+                .map(|m| m.summary.median);
+            // The pooling allocator gives a recycled slot's pages back with madvise and
+            // resets its protection with mprotect; with resident slots and explicit bounds
+            // checks it makes no address-space call at all (README: "Why Wasmtime ...").
+            match (b, mm) {
+                ("wasmtime-pooling", Some(mm)) => assert!(mm >= 1.0, "{b} c{c}: {mm} mm calls per request"),
+                ("wasmtime-pooling-checked", Some(mm)) => assert!(mm < 0.1, "{b} c{c}: {mm} mm calls per request"),
+                _ => {}
+            }
         }
     }
     // External CLIs, where installed, add whole-process reference rows of kind `external`.
@@ -282,6 +302,8 @@ fn list_shows_backends_with_kinds_and_workloads_with_languages() {
         ("wasmtime-pulley", "interpreter"),
         ("wasmtime-aot", "aot"),
         ("wasmtime-pooling", "jit"),
+        ("wasmtime-pooling-resident", "jit"),
+        ("wasmtime-pooling-checked", "jit"),
     ] {
         let line = stdout
             .lines()

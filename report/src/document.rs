@@ -351,6 +351,7 @@ pub fn value(unit: Unit, v: f64) -> String {
         Unit::Bytes => bytes(v),
         Unit::PerSecond => format!("{} req/s", crate::chart::number(v)),
         Unit::Instructions => format!("{v:.0}"),
+        Unit::PerRequest => format!("{v:.2}/req"),
     }
 }
 

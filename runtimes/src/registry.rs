@@ -311,6 +311,12 @@ backends! {
     WasmtimePooling => "wasmtime-pooling", Jit, Wasmtime,
         "Wasmtime/Cranelift with the pooling instance allocator and InstancePre",
         lacks WASMTIME_LACKS;
+    WasmtimePoolingResident => "wasmtime-pooling-resident", Jit, Wasmtime,
+        "wasmtime-pooling with production settings: recycled slots stay resident and are reset in place (PAGEMAP_SCAN), no madvise",
+        lacks WASMTIME_LACKS;
+    WasmtimePoolingChecked => "wasmtime-pooling-checked", Jit, Wasmtime,
+        "wasmtime-pooling-resident with explicit bounds checks instead of guard pages: no mprotect per request (Spectre heap mitigation off)",
+        lacks WASMTIME_LACKS;
     WasmerCranelift => "wasmer-cranelift", Jit, Wasmer,
         "Wasmer with the Cranelift optimising compiler", lacks WASMER_LACKS;
     WasmerSinglepass => "wasmer-singlepass", Baseline, Wasmer,

@@ -34,7 +34,7 @@ impl BackendId {
     pub fn max_live_instances(self) -> Option<u32> {
         match self {
             #[cfg(feature = "wasmtime")]
-            BackendId::WasmtimePooling => Some(crate::registry::wasmtime::POOL_INSTANCES),
+            BackendId::WasmtimePooling | BackendId::WasmtimePoolingResident | BackendId::WasmtimePoolingChecked => Some(crate::registry::wasmtime::POOL_INSTANCES),
             _ => None,
         }
     }

@@ -1,5 +1,7 @@
 //! Wasmtime backends: Cranelift (JIT), Winch (baseline), Pulley (interpreter), AOT
-//! (precompiled Cranelift artifact loaded from disk) and pooling (pooling allocator).
+//! (precompiled Cranelift artifact loaded from disk), pooling (pooling allocator) and
+//! pooling-resident (the pooling allocator with the settings a production host uses to
+//! keep recycling a slot free of system calls: see [`resident_pool`]).
 //!
 //! All of them resolve imports once in `prepare` (`InstancePre`), give every instance its
 //! own WASI preview1 context with in-memory stdio and read-only preopened directories
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
     PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Strategy, Trap, TypedFunc,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -62,14 +64,23 @@ fn build(id: BackendId, limits: &Limits) -> Result<WasmtimeBackend> {
         }
         BackendId::WasmtimePooling => {
             config.strategy(Strategy::Cranelift);
-            let mut pool = PoolingAllocationConfig::default();
-            let max_memory = usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX);
-            pool.total_core_instances(POOL_INSTANCES)
-                .total_memories(POOL_INSTANCES)
-                .total_tables(POOL_INSTANCES)
-                .max_memory_size(max_memory);
-            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(limits)));
             flags.push(format!("pooling-allocator({POOL_INSTANCES})"));
+        }
+        BackendId::WasmtimePoolingResident => {
+            config.strategy(Strategy::Cranelift);
+            let mut pool = pool(limits);
+            flags.extend(resident_pool(&mut pool));
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            flags.insert(1, format!("pooling-allocator({POOL_INSTANCES})"));
+        }
+        BackendId::WasmtimePoolingChecked => {
+            config.strategy(Strategy::Cranelift);
+            let mut pool = pool(limits);
+            flags.push(format!("pooling-allocator({POOL_INSTANCES})"));
+            flags.extend(resident_pool(&mut pool));
+            flags.extend(explicit_bounds_checks(&mut config));
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         #[allow(unreachable_patterns)]
         other => {
@@ -98,6 +109,70 @@ fn build(id: BackendId, limits: &Limits) -> Result<WasmtimeBackend> {
         flags,
         _ticker: ticker,
     })
+}
+
+/// The pooling allocator's slots: [`POOL_INSTANCES`] instances, memories and tables, each
+/// memory up to the memory limit.
+fn pool(limits: &Limits) -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::default();
+    let max_memory = usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX);
+    pool.total_core_instances(POOL_INSTANCES)
+        .total_memories(POOL_INSTANCES)
+        .total_tables(POOL_INSTANCES)
+        .max_memory_size(max_memory);
+    pool
+}
+
+/// Bytes of a recycled linear memory reset in place (`memset`/`memcpy` of its dirty pages)
+/// rather than given back with `madvise(MADV_DONTNEED)`.
+pub(crate) const MEMORY_KEEP_RESIDENT: usize = 16 << 20;
+
+/// The same for a recycled table.
+pub(crate) const TABLE_KEEP_RESIDENT: usize = 1 << 20;
+
+/// Production settings of the pooling allocator (as hosts that recycle slots at a high
+/// rate configure it): a recycled slot's memory and table stay resident and are reset in
+/// place — with the kernel's `PAGEMAP_SCAN` (Linux ≥ 6.7), only the pages the guest
+/// dirtied — instead of `madvise(MADV_DONTNEED)`, which unmaps the pages (a TLB
+/// shootdown to every core running the process's threads) and makes the next instance
+/// fault them in again. Copy-on-write memory images are Wasmtime's default and stay on.
+/// Returns the flags that say so.
+fn resident_pool(pool: &mut PoolingAllocationConfig) -> Vec<String> {
+    pool.linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
+        .table_keep_resident(TABLE_KEEP_RESIDENT)
+        .pagemap_scan(Enabled::Auto);
+    let scan = if PoolingAllocationConfig::is_pagemap_scan_available() {
+        "pagemap-scan"
+    } else {
+        "pagemap-scan-unavailable"
+    };
+    vec![
+        format!("memory-keep-resident({} MiB)", MEMORY_KEEP_RESIDENT >> 20),
+        format!("table-keep-resident({} MiB)", TABLE_KEEP_RESIDENT >> 20),
+        scan.to_string(),
+        "memory-init-cow".to_string(),
+    ]
+}
+
+/// Bounds checks in the generated code instead of guard pages and signal handlers: a
+/// recycled memory slot then keeps the protection of the pages its last instance grew
+/// into, so recycling needs no `mprotect` (whose narrowing of a resident range is a TLB
+/// shootdown to the other cores). Wasmtime requires the Spectre mitigation of heap and
+/// table accesses to be off without signals-based traps (it relies on a faulting load).
+fn explicit_bounds_checks(config: &mut Config) -> Vec<String> {
+    config.signals_based_traps(false).memory_guard_size(0);
+    // SAFETY: these two Cranelift settings exist in Wasmtime 48, and Wasmtime refuses to
+    // build an engine without signals-based traps unless both are off.
+    unsafe {
+        config
+            .cranelift_flag_set("enable_heap_access_spectre_mitigation", "false")
+            .cranelift_flag_set("enable_table_access_spectre_mitigation", "false");
+    }
+    vec![
+        "explicit-bounds-checks".to_string(),
+        "no-guard-pages".to_string(),
+        "no-spectre-heap-mitigation".to_string(),
+    ]
 }
 
 /// Increments the engine's epoch every [`EPOCH_TICK`] until dropped.

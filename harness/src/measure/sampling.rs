@@ -245,6 +245,7 @@ impl<'a> Sampler<'a> {
         let timeout = (settings.sampling.throughput_time + deadline * 3 + settings.compile_deadline) * levels + WORKER_GRACE;
         let answer = self.ask(request, timeout)?;
         for level in answer.measured.throughput {
+            series.extend(per_request(&level));
             let mut rate = Series::new(Mode::Throughput, Phase::Rate, Unit::PerSecond, vec![level.rate()]);
             rate.concurrency = Some(level.concurrency);
             series.push(rate);
@@ -255,4 +256,24 @@ impl<'a> Sampler<'a> {
         }
         Ok(())
     }
+}
+
+/// The kernel's counts of a throughput level, each divided by its verified requests.
+fn per_request(level: &crate::protocol::Level) -> Vec<Series> {
+    let Some(k) = &level.kernel else { return Vec::new() };
+    let requests = level.requests.max(1) as f64;
+    [
+        (Phase::Syscalls, k.syscalls),
+        (Phase::MmSyscalls, k.mm_syscalls),
+        (Phase::Faults, Some(k.faults)),
+        (Phase::ContextSwitches, Some(k.context_switches)),
+        (Phase::TlbShootdowns, k.tlb_shootdowns),
+    ]
+    .into_iter()
+    .filter_map(|(phase, count)| {
+        let mut s = Series::new(Mode::Throughput, phase, Unit::PerRequest, vec![count? as f64 / requests]);
+        s.concurrency = Some(level.concurrency);
+        Some(s)
+    })
+    .collect()
 }

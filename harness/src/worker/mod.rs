@@ -11,6 +11,7 @@
 //! in `crate::measure`; nothing outside imports from here but the `worker` command.
 
 mod compile_bound;
+mod counters;
 mod instance;
 mod job;
 pub mod measured;

@@ -7,16 +7,18 @@
 //! instance + `_start`, and its output is verified — until the level's duration is over.
 //! Requests in flight at the end are completed and counted, so `rate` = completed requests
 //! / time from the barrier until the last thread finished. Latencies of every request go
-//! into one HdrHistogram per thread, merged per level.
+//! into one HdrHistogram per thread, merged per level. Each thread also counts what the
+//! kernel did for its requests (`counters.rs`): the per-request costs that explain a rate.
 
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use super::counters::{self, ThreadCounters};
 use super::job::Job;
 use crate::failure::Failure;
-use crate::protocol::{Level, Percentiles, MAX_KEPT_SAMPLES};
+use crate::protocol::{KernelCounts, Level, Percentiles, MAX_KEPT_SAMPLES};
 
 /// Measure each level in turn.
 pub fn measure(job: &Job, levels: &[u32], duration: Duration) -> Result<Vec<Level>, Failure> {
@@ -30,10 +32,12 @@ struct ThreadResult {
     histogram: Histogram<u64>,
     /// (finish time since the barrier, latency) of every request, in order.
     latencies: Vec<(u64, u64)>,
+    kernel: KernelCounts,
 }
 
 fn measure_level(job: &Job, concurrency: u32, duration: Duration) -> Result<Level, Failure> {
     let barrier = Barrier::new(concurrency as usize);
+    let shootdowns_before = counters::tlb_shootdowns();
     let results: Vec<Result<ThreadResult, Failure>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..concurrency)
             .map(|_| scope.spawn(|| worker_thread(job, &barrier, duration)))
@@ -46,13 +50,20 @@ fn measure_level(job: &Job, concurrency: u32, duration: Duration) -> Result<Leve
             })
             .collect()
     });
+    let shootdowns = counters::tlb_shootdowns().zip(shootdowns_before).map(|(after, before)| after.saturating_sub(before));
     let mut merged = new_histogram()?;
     let mut all = Vec::new();
+    let mut kernel = Vec::new();
     for r in results {
         let r = r?;
         merged.add(&r.histogram).map_err(|e| Failure::harness(format!("merging histograms: {e}")))?;
         all.extend(r.latencies);
+        kernel.push(r.kernel);
     }
+    let kernel = KernelCounts {
+        tlb_shootdowns: shootdowns,
+        ..counters::total(kernel)
+    };
     // The threads leave the barrier together: the level lasted until the last request
     // of any thread finished.
     all.sort_unstable();
@@ -75,6 +86,7 @@ fn measure_level(job: &Job, concurrency: u32, duration: Duration) -> Result<Leve
             stddev: merged.stdev(),
         },
         latency_samples,
+        kernel: Some(kernel),
     })
 }
 
@@ -107,6 +119,7 @@ fn worker_thread(job: &Job, barrier: &Barrier, duration: Duration) -> Result<Thr
     let (backend, module) = warmed?;
     let mut histogram = new_histogram()?;
     let mut latencies = Vec::new();
+    let counting = ThreadCounters::start();
     let start = Instant::now();
     loop {
         let began = Instant::now();
@@ -122,6 +135,7 @@ fn worker_thread(job: &Job, barrier: &Barrier, duration: Duration) -> Result<Thr
     Ok(ThreadResult {
         histogram,
         latencies,
+        kernel: counting.stop(),
     })
 }
 
@@ -137,6 +151,7 @@ mod tests {
             elapsed_ns: 500_000_000,
             latency: Percentiles::default(),
             latency_samples: vec![],
+            kernel: None,
         };
         assert_eq!(level.rate(), 100.0);
     }

@@ -30,6 +30,7 @@ impl DisplayUnit {
             Unit::Bytes => pick(&[(1.0, "bytes"), (1024.0, "KiB"), (1048576.0, "MiB"), (1073741824.0, "GiB")]),
             Unit::PerSecond => DisplayUnit { factor: 1.0, suffix: "requests/s" },
             Unit::Instructions => pick(&[(1.0, "instructions"), (1e3, "k instructions"), (1e6, "M instructions"), (1e9, "G instructions")]),
+            Unit::PerRequest => DisplayUnit { factor: 1.0, suffix: "per request" },
         }
     }
 }
