@@ -229,12 +229,18 @@ fn throughput_section(results: &Results) -> Vec<Block> {
         )
     } else {
         Block::Table(
-            ["backend", "workload", "lang", "concurrency", "requests/s", "request latency", "p99 latency"].map(String::from).to_vec(),
-            vec![false, false, false, true, true, true, true],
+            [
+                "backend", "workload", "lang", "concurrency", "requests/s", "request latency", "p99 latency",
+                "syscalls/req", "mm calls/req", "faults/req", "TLB shootdowns/req",
+            ]
+            .map(String::from)
+            .to_vec(),
+            vec![false, false, false, true, true, true, true, true, true, true, true],
             throughput,
         )
     };
-    vec![Block::Heading(2, "Throughput".into()), body]
+    let why = "The per-request columns are what the kernel did for the measuring threads (system calls and the address-space calls `mmap`/`munmap`/`mprotect`/`madvise` from perf tracepoints, page faults from `getrusage`) and the machine's TLB shootdown interrupts: a rate that falls when a second thread joins shows its cause there (– where this machine did not let the worker count).";
+    vec![Block::Heading(2, "Throughput".into()), body, Block::Paragraph(why.into())]
 }
 
 /// The row of `rate`, a throughput measurement of `c`, with the request latency measured
@@ -244,6 +250,12 @@ fn throughput_row(c: &Cell, rate: &Measurement) -> Vec<String> {
         .measurements
         .iter()
         .find(|r| r.mode == Mode::Throughput && r.phase == Phase::Request && r.concurrency == rate.concurrency);
+    let per_request = |phase| {
+        c.measurements
+            .iter()
+            .find(|r| r.mode == Mode::Throughput && r.phase == phase && r.concurrency == rate.concurrency)
+            .map_or_else(|| "–".into(), |m| format!("{:.2}", m.summary.median))
+    };
     vec![
         c.id.backend.clone(),
         c.id.workload.clone(),
@@ -252,6 +264,10 @@ fn throughput_row(c: &Cell, rate: &Measurement) -> Vec<String> {
         with_ci(rate),
         latency.map(with_ci).unwrap_or_else(|| "–".into()),
         latency.map(|l| format_ns(l.summary.p99)).unwrap_or_else(|| "–".into()),
+        per_request(Phase::Syscalls),
+        per_request(Phase::MmSyscalls),
+        per_request(Phase::Faults),
+        per_request(Phase::TlbShootdowns),
     ]
 }
 

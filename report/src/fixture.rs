@@ -81,6 +81,10 @@ fn cell(backend: &str, kind: BackendKind, workload: &str, language: &str, scale:
         measurements.push(Measurement { concurrency: Some(c), ..m(Throughput, Rate, PerSecond, rate) });
         let latency = (instantiate + execute) * f64::from(c).powf(0.1);
         measurements.push(Measurement { concurrency: Some(c), ..m(Throughput, Request, Nanoseconds, latency) });
+        let shootdowns = if c == 1 { 0.0 } else { 2.0 };
+        for (phase, per_request) in [(Syscalls, 6.0), (MmSyscalls, 4.0), (Faults, 11.0), (TlbShootdowns, shootdowns)] {
+            measurements.push(Measurement { concurrency: Some(c), ..m(Throughput, phase, PerRequest, per_request) });
+        }
     }
     Cell {
         id: CellId { backend: backend.into(), workload: workload.into(), language: language.into() },

@@ -20,10 +20,15 @@
 //!   every hiccup of the neighbours). The figure is the achieved rate of the
 //!   highest sustained step; its `request` latencies are recorded too (`request-cC`).
 //!
+//! - beside them, the same cell *in process* (`in_process.rs`): the worker's throughput
+//!   task with as many threads as the gateway has instance slots, for one step (mode
+//!   `throughput`, `rate-cN`), so the table gives the gateway's share of the in-process rate.
+//!
 //! The load generator shares the machine with the gateway: on a small machine the rate is
 //! that of gateway and client together, as with any loopback measurement.
 
 mod exchange;
+mod in_process;
 mod requests;
 mod server;
 
@@ -92,6 +97,12 @@ impl Measurer for HttpCells<'_> {
             Ok(measurements) => out.measurements = measurements,
             Err(failure) => out.error = Some(failure),
         }
+        // The gateway's figures stand without the in-process ones: a failure here is said,
+        // and the cell keeps what it measured.
+        match in_process::rates(cell, self.settings) {
+            Ok(rates) => out.measurements.extend(rates),
+            Err(e) => eprintln!("wasmbench: http: {}: no in-process rate: {}", cell.id(), e.message),
+        }
         out
     }
 
@@ -107,8 +118,8 @@ impl Measurer for HttpCells<'_> {
 pub fn table(results: &Results) -> String {
     use wasmbench_report::table::format_ns;
     let mut out = String::from(
-        "| backend | kind | workload | lang | first request | request p50 | request p99 | sustainable rate | status |\n\
-         |---|---|---|---|---:|---:|---:|---:|---|\n",
+        "| backend | kind | workload | lang | first request | request p50 | request p99 | sustainable rate | in process | gateway / in process | status |\n\
+         |---|---|---|---|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for cell in &results.cells {
         let find = |phase, sequential: bool| {
@@ -122,16 +133,19 @@ pub fn table(results: &Results) -> String {
             || (dash(), dash()),
             |m| (format_ns(m.summary.median), format_ns(m.summary.p99)),
         );
-        let rate = find(Phase::Rate, false).map_or_else(
-            dash,
-            |m| format!("{:.0}/s (c{})", m.summary.median, m.concurrency.unwrap_or(0)),
-        );
+        let gateway = find(Phase::Rate, false);
+        let rate = gateway.map_or_else(dash, |m| format!("{:.0}/s (c{})", m.summary.median, m.concurrency.unwrap_or(0)));
+        let in_process = cell.measurements.iter().find(|m| m.mode == Mode::Throughput && m.phase == Phase::Rate);
+        let local = in_process.map_or_else(dash, |m| format!("{:.0}/s ({} threads)", m.summary.median, m.concurrency.unwrap_or(0)));
+        let share = gateway.zip(in_process).map_or_else(dash, |(g, l)| {
+            format!("{:.0}%", 100.0 * g.summary.median / l.summary.median.max(f64::MIN_POSITIVE))
+        });
         let status = cell.error.as_ref().map_or_else(
             || "ok".to_string(),
             |e| format!("{}: {}", e.kind, e.message.lines().next().unwrap_or("")),
         );
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {first} | {p50} | {p99} | {rate} | {} |\n",
+            "| {} | {} | {} | {} | {first} | {p50} | {p99} | {rate} | {local} | {share} | {} |\n",
             cell.id.backend,
             cell.kind,
             cell.id.workload,
