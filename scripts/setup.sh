@@ -23,7 +23,9 @@ APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev
               # (bookworm-security; LLVM_SYS_221_PREFIX in scripts/env.sh points at it)
               llvm-22-dev libpolly-22-dev libzstd-dev
               # the container backends (native and Wasm under an OCI runtime)
-              runc)
+              runc
+              # wat2wasm: the soak test compiles its bad functions (scripts/soak.py)
+              wabt)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)
