@@ -51,6 +51,8 @@ pub struct Config {
     pub queue_timeout: Duration,
     /// Compile every function at start-up instead of on its first request.
     pub eager: bool,
+    /// Run functions on the HTTP threads (no hand-off; see `executor/inline.rs`).
+    pub inline: bool,
     /// How long past the deadline the gateway waits for a guest before answering 504
     /// itself (for backends that cannot interrupt a running guest).
     pub grace: Duration,
@@ -72,6 +74,7 @@ impl Default for Config {
             max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
             queue_timeout: Duration::from_millis(100),
             eager: false,
+            inline: false,
             grace: Duration::from_secs(2),
         }
     }
@@ -143,7 +146,7 @@ impl Gateway {
         let executor = {
             let (config, registry) = (config.clone(), Arc::clone(&registry));
             tokio::task::spawn_blocking(move || {
-                Executor::start(config.backend, config.limits, registry, config.max_concurrent, config.eager)
+                Executor::start(config.backend, config.limits, registry, config.max_concurrent, config.eager, config.inline)
             })
             .await
             .map_err(|e| GatewayError::Task(e.to_string()))??

@@ -102,6 +102,7 @@ fn config(backend: BackendId) -> Config {
         max_concurrent: 4,
         queue_timeout: Duration::from_secs(5),
         eager: false,
+        inline: false,
         grace: Duration::from_secs(2),
     }
 }
@@ -434,6 +435,39 @@ fn thread_bound_backends_run_per_thread() {
     }
     assert_eq!(get(gw.addr, "/fn/spin").status, 504);
     assert_eq!(get(gw.addr, "/fn/bomb").status, 500);
+}
+
+/// `--inline`: functions run on the HTTP threads, each thread compiling its own copy on
+/// its first request; guard rails unchanged (deadline, memory cap, traps).
+#[test]
+fn inline_runs_on_the_http_threads_with_the_same_guard_rails() {
+    let gw = Running::start(Config { inline: true, ..config(BackendId::Wasmi) });
+    assert_eq!(gw.gateway.as_ref().map(Gateway::strategy), Some("inline"));
+    let first = get(gw.addr, "/fn/hello?INPUT=inline");
+    assert_eq!((first.status, first.header("x-wasm-start")), (200, Some("cold")), "{first:?}");
+    for _ in 0..6 {
+        let r = get(gw.addr, "/fn/hello?INPUT=inline");
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.body, b"Hello, inline!\nstdin: 0 bytes\n");
+    }
+    assert_eq!(get(gw.addr, "/fn/spin").status, 504);
+    assert_eq!(get(gw.addr, "/fn/bomb").status, 500);
+    assert_eq!(get(gw.addr, "/fn/trap").status, 500);
+    assert_eq!(get(gw.addr, "/fn/hello?INPUT=after").status, 200);
+}
+
+/// Wasmtime's WASI blocks on the ambient tokio runtime: `--inline` is refused, by name.
+#[test]
+fn inline_is_refused_for_backends_that_block_on_tokio() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = registry(dir.path());
+    let addr = "127.0.0.1:0".parse().expect("address");
+    let err = runtime
+        .block_on(Gateway::start(Config { inline: true, ..config(BackendId::WasmtimePooling) }, registry, addr))
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("--inline") && err.to_string().contains("wasmtime-pooling"), "{err}");
 }
 
 #[test]

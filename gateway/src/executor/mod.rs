@@ -11,7 +11,10 @@
 //!   to their thread): a fixed pool of worker threads, each with its own engine and its own
 //!   compiled copy of each module, made on that thread's first request for it.
 //!
-//! Both take the caller's concurrency permit and hold it until the guest has really
+//! - **inline** (`serve --inline`, per-thread backends that never block on tokio): the
+//!   function runs on the HTTP thread that read the request (see `inline.rs`).
+//!
+//! All take the caller's concurrency permit and hold it until the guest has really
 //! stopped, so the cap counts running instances even when the gateway has already
 //! answered 504 for an instance that overran.
 
@@ -24,9 +27,12 @@ use wasmbench_runtimes::{Backend, BackendId, ErrorKind, Execution, Limits, Modul
 
 use crate::registry::{Function, Registry};
 
+mod inline;
 mod shared;
 mod threads;
 
+pub use inline::supports as supports_inline;
+use inline::Inline;
 use shared::Shared;
 use threads::Threads;
 
@@ -56,6 +62,8 @@ pub enum ExecutorError {
     Threads(std::io::Error),
     #[error("creating a folder for AOT artifacts: {0}")]
     Artifacts(std::io::Error),
+    #[error("--inline needs a backend that runs on the HTTP threads; {backend}'s WASI blocks on tokio (use wasmi, wasm3, wamr-interp or a V8 backend)")]
+    NotInline { backend: BackendId },
 }
 
 /// Runs registered functions on one backend.
@@ -68,22 +76,29 @@ pub struct Executor {
 enum Strategy {
     Shared(Shared),
     Threads(Threads),
+    Inline(Inline),
 }
 
 impl Executor {
     /// Create the engine(s) for `backend`; with `eager`, compile every function now.
-    /// `threads` is the size of the per-thread pool (backends that are not shareable).
+    /// `threads` is the size of the per-thread pool (backends that are not shareable);
+    /// `inline` runs functions on the HTTP threads instead.
     pub fn start(
         backend: BackendId,
         limits: Limits,
         registry: Arc<Registry>,
         threads: usize,
         eager: bool,
+        inline: bool,
     ) -> Result<Executor, ExecutorError> {
         let engine_error = |source| ExecutorError::Engine { backend, source };
-        let strategy = match backend.create_shared(&limits).map_err(engine_error)? {
-            Some(engine) => Strategy::Shared(Shared::new(engine.into(), registry, eager)?),
-            None => Strategy::Threads(Threads::start(backend, &limits, registry, threads, eager)?),
+        let strategy = if inline {
+            Strategy::Inline(Inline::new(backend, limits.clone(), &registry, eager)?)
+        } else {
+            match backend.create_shared(&limits).map_err(engine_error)? {
+                Some(engine) => Strategy::Shared(Shared::new(engine.into(), registry, eager)?),
+                None => Strategy::Threads(Threads::start(backend, &limits, registry, threads, eager)?),
+            }
         };
         Ok(Executor {
             backend,
@@ -96,11 +111,12 @@ impl Executor {
         self.backend
     }
 
-    /// "shared" or "per-thread".
+    /// "shared", "per-thread" or "inline".
     pub fn strategy(&self) -> &'static str {
         match self.strategy {
             Strategy::Shared(_) => "shared",
             Strategy::Threads(_) => "per-thread",
+            Strategy::Inline(_) => "inline",
         }
     }
 
@@ -119,6 +135,7 @@ impl Executor {
         match &self.strategy {
             Strategy::Shared(shared) => shared.run(function, input, permit, reply_tx).await,
             Strategy::Threads(threads) => threads.submit(function, input, permit, reply_tx),
+            Strategy::Inline(inline) => return inline.run(function, &input, permit),
         }
         match tokio::time::timeout(wait, reply_rx).await {
             Ok(Ok(outcome)) => outcome,

@@ -92,14 +92,14 @@ impl Threads {
     }
 }
 
-struct Worker {
+pub(super) struct Worker {
     engine: Box<dyn Backend>,
     modules: HashMap<String, Result<Box<dyn PreparedModule>, RuntimeError>>,
     artifacts: tempfile::TempDir,
 }
 
 impl Worker {
-    fn new(backend: BackendId, limits: &Limits) -> Result<Worker, ExecutorError> {
+    pub(super) fn new(backend: BackendId, limits: &Limits) -> Result<Worker, ExecutorError> {
         let engine = backend
             .create(limits)
             .map_err(|source| ExecutorError::Engine { backend, source })?;
@@ -110,7 +110,7 @@ impl Worker {
         })
     }
 
-    fn compile_all(&mut self, registry: &Registry) -> Result<(), ExecutorError> {
+    pub(super) fn compile_all(&mut self, registry: &Registry) -> Result<(), ExecutorError> {
         for function in registry.functions() {
             let compiled = self.compile(function).map_err(|source| ExecutorError::Compile {
                 name: function.name.clone(),
@@ -137,19 +137,26 @@ impl Worker {
                     Err(_) => return,
                 }
             };
-            let cold = !self.modules.contains_key(&job.function.name);
-            if cold {
-                let compiled = self.compile(&job.function);
-                self.modules.insert(job.function.name.clone(), compiled);
-            }
-            let result = match self.modules.get(&job.function.name) {
-                Some(Ok(module)) => self.execute(module.as_ref(), &job.input),
-                Some(Err(e)) => Err(e.clone()),
-                None => Err(RuntimeError::new(self.engine.id(), ErrorKind::Harness, "module missing")),
-            };
+            let outcome = self.run(&job.function, &job.input);
             drop(job.permit);
-            let _ = job.reply.send(Outcome { result, cold });
+            let _ = job.reply.send(outcome);
         }
+    }
+
+    /// Run `function` in a fresh instance, compiling it first on this worker's first
+    /// request for it (a cold start).
+    pub(super) fn run(&mut self, function: &Function, input: &WasiInput) -> Outcome {
+        let cold = !self.modules.contains_key(&function.name);
+        if cold {
+            let compiled = self.compile(function);
+            self.modules.insert(function.name.clone(), compiled);
+        }
+        let result = match self.modules.get(&function.name) {
+            Some(Ok(module)) => self.execute(module.as_ref(), input),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(RuntimeError::new(self.engine.id(), ErrorKind::Harness, "module missing")),
+        };
+        Outcome { result, cold }
     }
 
     fn execute(&self, module: &dyn PreparedModule, input: &WasiInput) -> Result<Execution, RuntimeError> {

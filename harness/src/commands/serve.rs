@@ -51,6 +51,11 @@ pub struct ServeArgs {
     /// Compile every function at start-up instead of on its first request
     #[arg(long)]
     pub eager: bool,
+    /// Run each function on the HTTP thread that read its request (no hand-off to a worker
+    /// thread; wasmi, wasm3, wamr-interp and V8 only): faster, but a long function holds up
+    /// the other connections of its thread until its deadline — use short deadlines
+    #[arg(long)]
+    pub inline: bool,
 }
 
 impl ServeArgs {
@@ -79,6 +84,7 @@ impl ServeArgs {
             max_concurrent: self.max_concurrent.unwrap_or(defaults.max_concurrent),
             queue_timeout: Duration::from_millis(self.queue_timeout_ms),
             eager: self.eager,
+            inline: self.inline,
             grace: defaults.grace,
         })
     }
