@@ -6,6 +6,7 @@ use wasmbench_data::CellId;
 use wasmbench_runtimes::BackendId;
 
 use crate::manifest::{Manifest, Suite, Workload, WorkloadModule};
+use crate::protocol::{PreopenDir, Request, Task};
 use crate::process_backend::{ProcessBackend, ProcessCell};
 
 /// One cell to measure.
@@ -20,6 +21,30 @@ pub struct CellPlan {
 }
 
 impl CellPlan {
+    /// The worker request of this cell (task `cold` until the caller picks one): the
+    /// workload's input and expected output, the limits and the compile deadline.
+    pub fn worker_request(&self, limits: &wasmbench_runtimes::Limits, compile_deadline: std::time::Duration) -> Request {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Request {
+            env: self.workload.env.clone(),
+            args: self.workload.args.clone(),
+            stdin: self.workload.stdin.clone(),
+            preopens: self.workload.preopens.iter().map(PreopenDir::from).collect(),
+            expected_stdout: self.workload.expected_stdout.clone(),
+            expected_stderr: self.workload.expected_stderr.clone(),
+            expected_exit: self.workload.expected_exit,
+            max_memory_bytes: limits.max_memory_bytes,
+            max_output_bytes: limits.max_output_bytes as u64,
+            ..Request::one_shot(
+                Task::Cold,
+                self.backend.name(),
+                self.module.wasm.clone(),
+                ms(limits.deadline),
+                ms(compile_deadline),
+            )
+        }
+    }
+
     pub fn id(&self) -> CellId {
         CellId {
             backend: match self.contained {

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use wasmbench_data::ErrorKind;
+use wasmbench_data::{ErrorKind, Phase};
 
 /// Most throughput latency samples kept per level for the long-format summary (CIs,
 /// outliers); the percentiles come from the histogram of all requests.
@@ -223,6 +223,23 @@ pub struct KernelCounts {
 impl Level {
     pub fn rate(&self) -> f64 {
         self.requests as f64 / (self.elapsed_ns.max(1) as f64 / 1e9)
+    }
+
+    /// The kernel's counts of the level (those this machine let the worker count), each
+    /// divided by the verified requests: the `per-request` rows of a throughput level.
+    pub fn per_request(&self) -> Vec<(Phase, f64)> {
+        let Some(k) = &self.kernel else { return Vec::new() };
+        let requests = self.requests.max(1) as f64;
+        [
+            (Phase::Syscalls, k.syscalls),
+            (Phase::MmSyscalls, k.mm_syscalls),
+            (Phase::Faults, Some(k.faults)),
+            (Phase::ContextSwitches, Some(k.context_switches)),
+            (Phase::TlbShootdowns, k.tlb_shootdowns),
+        ]
+        .into_iter()
+        .filter_map(|(phase, count)| Some((phase, count? as f64 / requests)))
+        .collect()
     }
 }
 

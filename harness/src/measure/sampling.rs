@@ -15,7 +15,7 @@ use super::series::{push, push_instance_phases, Series};
 use crate::failure::Failure;
 use crate::plan::CellPlan;
 use crate::process::Usage;
-use crate::protocol::{PreopenDir, Request, Task};
+use crate::protocol::{Request, Task};
 use crate::settings::{Measure, Settings};
 
 /// Time a worker gets beyond its executions' deadlines (start-up, compilation: the 1.1 MB
@@ -93,26 +93,7 @@ impl<'a> Sampler<'a> {
 
     /// The worker request of the cell, before a task is chosen.
     fn base_request(&self) -> Request {
-        let (cell, settings) = (self.cell, self.settings);
-        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        Request {
-            env: cell.workload.env.clone(),
-            args: cell.workload.args.clone(),
-            stdin: cell.workload.stdin.clone(),
-            preopens: cell.workload.preopens.iter().map(PreopenDir::from).collect(),
-            expected_stdout: cell.workload.expected_stdout.clone(),
-            expected_stderr: cell.workload.expected_stderr.clone(),
-            expected_exit: cell.workload.expected_exit,
-            max_memory_bytes: settings.limits.max_memory_bytes,
-            max_output_bytes: settings.limits.max_output_bytes as u64,
-            ..Request::one_shot(
-                Task::Cold,
-                cell.backend.name(),
-                cell.module.wasm.clone(),
-                ms(settings.limits.deadline),
-                ms(settings.compile_deadline),
-            )
-        }
+        self.cell.worker_request(&self.settings.limits, self.settings.compile_deadline)
     }
 
     fn ask(&self, request: &Request, timeout: Duration) -> Result<Answer, Failure> {
@@ -258,22 +239,15 @@ impl<'a> Sampler<'a> {
     }
 }
 
-/// The kernel's counts of a throughput level, each divided by its verified requests.
+/// The kernel's counts of a throughput level per verified request, as series.
 fn per_request(level: &crate::protocol::Level) -> Vec<Series> {
-    let Some(k) = &level.kernel else { return Vec::new() };
-    let requests = level.requests.max(1) as f64;
-    [
-        (Phase::Syscalls, k.syscalls),
-        (Phase::MmSyscalls, k.mm_syscalls),
-        (Phase::Faults, Some(k.faults)),
-        (Phase::ContextSwitches, Some(k.context_switches)),
-        (Phase::TlbShootdowns, k.tlb_shootdowns),
-    ]
-    .into_iter()
-    .filter_map(|(phase, count)| {
-        let mut s = Series::new(Mode::Throughput, phase, Unit::PerRequest, vec![count? as f64 / requests]);
-        s.concurrency = Some(level.concurrency);
-        Some(s)
-    })
-    .collect()
+    level
+        .per_request()
+        .into_iter()
+        .map(|(phase, value)| {
+            let mut s = Series::new(Mode::Throughput, phase, Unit::PerRequest, vec![value]);
+            s.concurrency = Some(level.concurrency);
+            s
+        })
+        .collect()
 }

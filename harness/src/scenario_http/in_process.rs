@@ -10,7 +10,7 @@ use wasmbench_data::{BackendKind, CellError, ErrorKind, Measurement, Mode, Phase
 use super::{fail, HttpSettings};
 use crate::measure::client::ask;
 use crate::plan::CellPlan;
-use crate::protocol::{Level, PreopenDir, Request, Task};
+use crate::protocol::{Level, Task};
 use crate::stats::summarize;
 
 /// Compiling the module in the worker (besides the measured time).
@@ -20,7 +20,7 @@ const COMPILE_DEADLINE: Duration = Duration::from_secs(120);
 /// the kernel's work per request, C = the gateway's instance cap.
 pub(super) fn rates(cell: &CellPlan, settings: &HttpSettings) -> Result<Vec<Measurement>, CellError> {
     let artifacts = tempfile::tempdir().map_err(|e| fail(ErrorKind::Io, format!("a folder for the artifact: {e}")))?;
-    let mut request = request(cell, settings);
+    let mut request = cell.worker_request(&settings.limits, COMPILE_DEADLINE);
     if cell.backend.kind() == BackendKind::Aot {
         request.task = Task::Precompile;
         request.artifact = Some(artifacts.path().join("module.artifact"));
@@ -33,28 +33,6 @@ pub(super) fn rates(cell: &CellPlan, settings: &HttpSettings) -> Result<Vec<Meas
     let timeout = settings.step + settings.limits.deadline * 3 + COMPILE_DEADLINE;
     let answer = ask(&settings.worker_exe, &[], &request, timeout).map_err(cell_error)?;
     Ok(answer.measured.throughput.iter().flat_map(measurements).collect())
-}
-
-fn request(cell: &CellPlan, settings: &HttpSettings) -> Request {
-    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    Request {
-        env: cell.workload.env.clone(),
-        args: cell.workload.args.clone(),
-        stdin: cell.workload.stdin.clone(),
-        preopens: cell.workload.preopens.iter().map(PreopenDir::from).collect(),
-        expected_stdout: cell.workload.expected_stdout.clone(),
-        expected_stderr: cell.workload.expected_stderr.clone(),
-        expected_exit: cell.workload.expected_exit,
-        max_memory_bytes: settings.limits.max_memory_bytes,
-        max_output_bytes: settings.limits.max_output_bytes as u64,
-        ..Request::one_shot(
-            Task::Throughput,
-            cell.backend.name(),
-            cell.module.wasm.clone(),
-            ms(settings.limits.deadline),
-            ms(COMPILE_DEADLINE),
-        )
-    }
 }
 
 /// A level as mode-`throughput` measurements: its rate, its request latencies and its
@@ -71,25 +49,12 @@ fn measurements(level: &Level) -> Vec<Measurement> {
             concurrency: Some(level.concurrency),
         })
     };
-    let requests = level.requests.max(1) as f64;
-    let kernel = level.kernel.clone().unwrap_or_default();
-    let per_request = [
-        (Phase::Syscalls, kernel.syscalls),
-        (Phase::MmSyscalls, kernel.mm_syscalls),
-        (Phase::Faults, Some(kernel.faults)),
-        (Phase::TlbShootdowns, kernel.tlb_shootdowns),
-    ];
     [
         one(Phase::Rate, Unit::PerSecond, vec![level.rate()]),
         one(Phase::Request, Unit::Nanoseconds, level.latency_samples.clone()),
     ]
     .into_iter()
-    .chain(
-        per_request
-            .into_iter()
-            .filter(|_| level.kernel.is_some())
-            .map(|(phase, count)| one(phase, Unit::PerRequest, count.map(|n| n as f64 / requests).into_iter().collect())),
-    )
+    .chain(level.per_request().into_iter().map(|(phase, value)| one(phase, Unit::PerRequest, vec![value])))
     .flatten()
     .collect()
 }
