@@ -62,24 +62,16 @@ fn build(id: BackendId, limits: &Limits) -> Result<WasmtimeBackend> {
         BackendId::WasmtimePulley => {
             config.target("pulley64").map_err(err)?;
         }
-        BackendId::WasmtimePooling => {
-            config.strategy(Strategy::Cranelift);
-            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(limits)));
-            flags.push(format!("pooling-allocator({POOL_INSTANCES})"));
-        }
-        BackendId::WasmtimePoolingResident => {
-            config.strategy(Strategy::Cranelift);
-            let mut pool = pool(limits);
-            flags.extend(resident_pool(&mut pool));
-            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-            flags.insert(1, format!("pooling-allocator({POOL_INSTANCES})"));
-        }
-        BackendId::WasmtimePoolingChecked => {
+        BackendId::WasmtimePooling | BackendId::WasmtimePoolingResident | BackendId::WasmtimePoolingChecked => {
             config.strategy(Strategy::Cranelift);
             let mut pool = pool(limits);
             flags.push(format!("pooling-allocator({POOL_INSTANCES})"));
-            flags.extend(resident_pool(&mut pool));
-            flags.extend(explicit_bounds_checks(&mut config));
+            if id != BackendId::WasmtimePooling {
+                flags.extend(resident_pool(&mut pool));
+            }
+            if id == BackendId::WasmtimePoolingChecked {
+                flags.extend(explicit_bounds_checks(&mut config));
+            }
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
         #[allow(unreachable_patterns)]
