@@ -21,24 +21,40 @@ struct Exit {
     at: Instant,
 }
 
-/// What a child process used, from `wait4`'s rusage: CPU time and context switches.
+/// What a process (from `wait4`'s rusage) or a thread (`getrusage(RUSAGE_THREAD)`) used:
+/// CPU time, context switches and page faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
     pub user_ns: u64,
     pub sys_ns: u64,
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// Minor and major page faults.
+    pub faults: u64,
 }
 
 impl Usage {
-    fn of(r: &libc::rusage) -> Usage {
+    pub(crate) fn of(r: &libc::rusage) -> Usage {
         let ns = |t: libc::timeval| (t.tv_sec.max(0) as u64) * 1_000_000_000 + (t.tv_usec.max(0) as u64) * 1_000;
+        let n = |v: libc::c_long| v.max(0) as u64;
         Usage {
             user_ns: ns(r.ru_utime),
             sys_ns: ns(r.ru_stime),
-            voluntary_switches: r.ru_nvcsw.max(0) as u64,
-            involuntary_switches: r.ru_nivcsw.max(0) as u64,
+            voluntary_switches: n(r.ru_nvcsw),
+            involuntary_switches: n(r.ru_nivcsw),
+            faults: n(r.ru_minflt) + n(r.ru_majflt),
         }
+    }
+
+    /// What the calling thread has used so far (all zero if the kernel refuses).
+    pub(crate) fn of_this_thread() -> Usage {
+        // SAFETY: an all-zero `rusage` is a valid value of this plain C struct, and
+        // `getrusage` only writes into the local we own.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
+            return Usage::default();
+        }
+        Usage::of(&usage)
     }
 }
 

@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn workers_of_a_round_add_up() {
         let mut machine = Vec::new();
-        let usage = Usage { user_ns: 5, sys_ns: 1, voluntary_switches: 2, involuntary_switches: 3 };
+        let usage = Usage { user_ns: 5, sys_ns: 1, voluntary_switches: 2, involuntary_switches: 3, faults: 0 };
         add_worker(&mut machine, 0, 10, &usage);
         add_worker(&mut machine, 0, 10, &usage);
         add_worker(&mut machine, 1, 7, &usage);

@@ -13,6 +13,7 @@
 use perf_event::events::Tracepoint;
 use perf_event::{Builder, Counter};
 
+use crate::process::Usage;
 use crate::protocol::KernelCounts;
 
 /// Where tracefs keeps the tracepoints' ids (mounted on its own or under debugfs).
@@ -39,14 +40,15 @@ impl ThreadCounters {
         ThreadCounters {
             syscalls,
             mm,
-            usage: Usage::now(),
+            usage: Usage::of_this_thread(),
         }
     }
 
     /// What the calling thread did since [`ThreadCounters::start`] (call it on the same
     /// thread). `tlb_shootdowns` is left for the level to fill in.
     pub fn stop(self) -> KernelCounts {
-        let usage = Usage::now();
+        let usage = Usage::of_this_thread();
+        let switches = |u: &Usage| u.voluntary_switches + u.involuntary_switches;
         let read = |c: &mut Counter| c.read().ok();
         KernelCounts {
             syscalls: self.syscalls.and_then(|mut c| read(&mut c)),
@@ -54,7 +56,7 @@ impl ThreadCounters {
                 .mm
                 .and_then(|counters| counters.into_iter().map(|mut c| read(&mut c)).sum()),
             faults: usage.faults.saturating_sub(self.usage.faults),
-            context_switches: usage.switches.saturating_sub(self.usage.switches),
+            context_switches: switches(&usage).saturating_sub(switches(&self.usage)),
             tlb_shootdowns: None,
         }
     }
@@ -77,28 +79,6 @@ fn tracepoint(name: &str) -> Option<Counter> {
         .ok()?;
     counter.enable().ok()?;
     Some(counter)
-}
-
-/// Page faults and context switches of the calling thread so far.
-struct Usage {
-    faults: u64,
-    switches: u64,
-}
-
-impl Usage {
-    fn now() -> Usage {
-        // SAFETY: `getrusage` writes a `rusage` into the zeroed struct we own.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let ok = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } == 0;
-        let n = |v: libc::c_long| u64::try_from(v).unwrap_or(0);
-        if !ok {
-            return Usage { faults: 0, switches: 0 };
-        }
-        Usage {
-            faults: n(usage.ru_minflt) + n(usage.ru_majflt),
-            switches: n(usage.ru_nvcsw) + n(usage.ru_nivcsw),
-        }
-    }
 }
 
 /// TLB shootdown interrupts of all CPUs so far (the `TLB` row of `/proc/interrupts`;
