@@ -19,6 +19,9 @@ pub use wasmbench_data::{BackendKind, ErrorKind};
 
 mod capture;
 pub mod module_info;
+// Pre-initialization (Wizer snapshots), run in this crate's Wasmtime.
+#[cfg(feature = "wasmtime")]
+pub mod preinit;
 // Declares the module of every runtime family (src/<family>.rs or src/<family>/), each
 // behind its cargo feature: see the `families!` table there.
 mod registry;

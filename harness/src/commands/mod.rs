@@ -6,6 +6,7 @@ pub mod compare;
 pub mod conformance;
 pub mod list;
 pub mod load;
+pub mod preinit;
 pub mod report;
 pub mod run;
 pub mod serve;
@@ -62,6 +63,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Open-loop HTTP load: constant arrival rate, latency from the intended send time.
     Load(load::LoadArgs),
+    /// Pre-initialize a module (Wizer): run its `wizer-initialize` export once and write the
+    /// initialised memory and globals out as a new module that every backend runs.
+    Preinit(preinit::PreinitArgs),
     /// Remove containers and bundles left behind by `container` cells of runs that were
     /// killed.
     Clean(clean::CleanArgs),
@@ -78,6 +82,7 @@ impl Command {
             Command::Compare(args) => compare::execute(args),
             Command::Conformance(args) => conformance::execute(args),
             Command::Serve(args) => serve::execute(args),
+            Command::Preinit(args) => preinit::execute(args),
             Command::Load(args) => load::execute(args),
             Command::Report(args) => report::execute(args),
             Command::Clean(args) => clean::execute(args),
