@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # shellcheck shell=bash
 # QuickJS workloads: upstream QuickJS built to a WASI preview1 command with our runner
 # (workloads/quickjs/runner.c), one module per JavaScript workload, the script embedded.
@@ -15,11 +16,29 @@
 #   build_quickjs <name> <out.wasm>   workloads/<name>/js/main.js embedded into runner.c,
 #                                     linked with the engine into <out.wasm>
 #
+# Run directly, it builds any script the same way (e.g. the rounding probe, see
+# workloads/quickjs/README.md), with the settings of scripts/build-workloads.sh:
+#
+#   scripts/quickjs.sh <script.js> <out.wasm>
+#
 # The engine's objects are compiled once per set of inputs into
 # .tools/quickjs-2021-03-27/obj-<key>/, where <key> hashes the zig version, the stamp and
 # the flags: every workload (and every later build) reuses them. Compilation is
 # deterministic (relative source paths, cwd = the source folder, no debug info), so reused
 # and fresh objects are the same bytes.
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    # Standalone: load build-workloads.sh's settings and helpers, i.e. everything before its
+    # "# --- main" line (definitions only; its argument parsing sees no arguments here).
+    set -euo pipefail
+    QUICKJS_STANDALONE=1
+    quickjs_load_settings() {
+        local here
+        here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+        eval "$(sed '/^# --- main /,$d' "$here/build-workloads.sh")"
+    }
+    quickjs_load_settings
+fi
 
 QUICKJS_SDIST_VERSION="1.19.4"     # PyPI `quickjs` (Python binding); ships the C sources
 QUICKJS_SDIST_SHA256="1205953abc24ff757f4a795304d5d61e4bf1e555c9ef6ec96a132d4b95535484"
@@ -137,15 +156,21 @@ quickjs_objects() {
     printf '%s\n' "$objdir"
 }
 
-# build_quickjs <name> <out.wasm>
-build_quickjs() {
-    local name="$1" out="$2" objdir flags src
-    local script="$WORKLOADS/$name/js/main.js"
-    [[ "$out" == /* ]] || out="$PWD/$out"
+# build_quickjs_script <script.js> <out.wasm>: the runner with that script embedded, linked
+# with the engine. The script's path is given to #embed relative to runner.c when it is
+# inside workloads/ (it does not reach the output either way: no debug info).
+build_quickjs_script() {
+    local script="$1" out="$2" objdir flags src rel
     if [[ ! -f "$script" ]]; then
-        say "build_quickjs: no ${script#"$ROOT"/}"
+        say "build_quickjs: no script $script"
         return 1
     fi
+    script="$(cd -- "$(dirname -- "$script")" && pwd -P)/$(basename -- "$script")"
+    [[ "$out" == /* ]] || out="$PWD/$out"
+    case "$script" in
+        "$WORKLOADS"/*) rel="../${script#"$WORKLOADS"/}" ;;
+        *) rel="$script" ;;
+    esac
     ensure_quickjs || return 1
     objdir="$(quickjs_objects)" || return 1
     local objects=()
@@ -159,11 +184,26 @@ build_quickjs() {
             *) flags+=("$src") ;;
         esac
     done
-    # Inside workloads/: the runner by a relative path, the script as a path relative to
-    # runner.c (#embed searches next to the including file first). -isystem: quickjs.h's
-    # own warnings are not errors of ours.
+    # Inside workloads/, the runner by a relative path. -isystem: quickjs.h's own warnings
+    # are not errors of ours.
     (cd "$WORKLOADS" &&
         zig cc "${flags[@]}" -std=c23 -isystem "$QUICKJS_DIR" \
-            "-DWASMBENCH_SCRIPT=\"../$name/js/main.js\"" \
+            "-DWASMBENCH_SCRIPT=\"$rel\"" \
             quickjs/runner.c "${objects[@]}" -o "$out")
 }
+
+# build_quickjs <name> <out.wasm>: workloads/<name>/js/main.js
+build_quickjs() {
+    build_quickjs_script "$WORKLOADS/$1/js/main.js" "$2"
+}
+
+if [[ -n "${QUICKJS_STANDALONE:-}" ]]; then
+    if [[ $# -ne 2 ]]; then
+        echo "usage: scripts/quickjs.sh <script.js> <out.wasm>" >&2
+        exit 64
+    fi
+    ensure_zig
+    build_quickjs_script "$1" "$2"
+    validate "$2"
+    echo "built $2 ($(wc -c < "$2") bytes)"
+fi
