@@ -49,22 +49,24 @@ static const char script_source[] = {
     0
 };
 
-// QuickJS's own stack limit (JS_SetMaxStackSize) guards the *shadow* stack in linear memory
-// (the module is linked with -z stack-size=1048576, 1 MiB, as every C workload): every
-// JavaScript call, the parser and the regexp engine check the distance from the frame
-// address at JS_NewRuntime to the current one and throw a RangeError past the limit. Two
-// things bound it:
-//  - the shadow stack itself: 1 MiB, minus what C code uses between two checks (printf of
-//    a double, Number.prototype.toFixed's 1.1 KB exact expansion, libbf, a few KB) and the
-//    frames above JS_NewRuntime's (_start, main): keep a generous margin;
-//  - the runtime's *native* stack, on which every interpreter recursion (JS_CallInternal,
-//    a large function) also takes a machine frame: that stack is the Wasm engine's (e.g.
-//    Wasmtime's max_wasm_stack defaults to 512 KiB of machine stack) and overflowing it traps
-//    instead of throwing. QuickJS's native default is 256 KiB of (native) stack.
-// 256 KiB of shadow stack allows about 2,000 nested JavaScript calls here (see README.md),
-// stays far below the shadow stack's 1 MiB and keeps recursion depth roughly at what a Wasm
-// engine's native stack can take; fib.js recurses only ~37 deep.
-#define JS_STACK_LIMIT (256 * 1024)
+// QuickJS's own stack limit (JS_SetMaxStackSize): every JavaScript call, the parser, JSON
+// and the regexp engine compare the current frame address with the one at JS_NewRuntime
+// and throw "InternalError: stack overflow" (a RangeError in V8) past the limit. In Wasm
+// that address is the *shadow* stack in linear memory (-z stack-size=1048576: 1 MiB, as
+// every C workload; placed first, so overflowing it traps instead of corrupting data).
+// But each interpreter recursion (JS_CallInternal, a very large function) also takes a
+// frame on the Wasm engine's *native* stack, which the check cannot see: overflowing that
+// traps instead of throwing. Measured here (README.md): one plain JavaScript call takes
+// ~410 bytes of shadow stack and ~1.5 KB of native stack under node's TurboFan. So the
+// native stack is the tighter bound: Wasmtime's default max_wasm_stack of 512 KiB holds
+// ~340 such calls. 128 KiB of shadow stack (~310 plain calls; fib.js needs 37) keeps the
+// check in front of the native limit, so deep recursion throws the same catchable error
+// on every runtime instead of trapping on some; it is also far below the 1 MiB shadow
+// stack, leaving room for C code between two checks (printf of a double, toFixed's 1.1 KB
+// exact expansion, libbf).
+#ifndef JS_STACK_LIMIT
+#define JS_STACK_LIMIT (128 * 1024)
+#endif
 
 void __wasm_call_ctors(void);
 
