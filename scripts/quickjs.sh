@@ -148,7 +148,7 @@ quickjs_objects() {
         for src in "${QUICKJS_SOURCES[@]}"; do
             # Relative source path, run in the source folder: assert() messages say
             # "quickjs.c", not a path of this machine.
-            (cd "$QUICKJS_DIR" && zig cc "${flags[@]}" -c "$src" -o "$objdir/${src%.c}.o") ||
+            (cd "$QUICKJS_DIR" && zig cc "${flags[@]}" -c "$src" -o "$objdir/${src%.c}.o") >&2 ||
                 return 1
         done
         touch "$objdir/.done"
