@@ -102,8 +102,18 @@ declare -A NATIVE_TOOLCHAIN=(
 # by default except these two; threads, exceptions, tail calls, memory64, ... are off already.
 VALIDATE_FLAGS=(--disable-reference-types --disable-simd)
 
-LANGS=(c cpp zig rust go assemblyscript)
-declare -A EXT=([c]=c [cpp]=cpp [zig]=zig [rust]=rs [go]=go [assemblyscript]=ts)
+LANGS=(c cpp zig rust go assemblyscript js-quickjs)
+declare -A EXT=([c]=c [cpp]=cpp [zig]=zig [rust]=rs [go]=go [assemblyscript]=ts [js-quickjs]=js)
+# A language whose sources live in another language's folder: js-quickjs modules are the
+# JavaScript workloads (workloads/<name>/js/main.js) embedded in QuickJS built to Wasm.
+declare -A SRC_DIR=([js-quickjs]=js)
+
+# Pre-initialized modules (Wizer): a module that exports `wizer-initialize` also gets
+# built/<name>.<lang>-wizer.wasm, its snapshot by `wasmbench preinit` (the initialisation
+# run in the project's Wasmtime; deterministic, so --check compares it byte for byte).
+# Convention and caveats: workloads/README.md, "Pre-initialized modules".
+PREINIT_EXPORT="wizer-initialize"
+PREINIT_SUFFIX="-wizer"
 
 usage() {
     sed -n '2,6s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
@@ -247,6 +257,9 @@ build_rust() {
 build_go() {
     (cd "$WORKLOADS/$1/go" && go_ build "${GO_FLAGS[@]}" -o "$2" main.go)
 }
+build_js-quickjs() {
+    build_quickjs "$1" "$2"
+}
 build_assemblyscript() {
     (cd "$WORKLOADS" && "$NPM_PREFIX/node_modules/.bin/asc" "$1/assemblyscript/main.ts" \
         --config ../.tools/npm/node_modules/@assemblyscript/wasi-shim/asconfig.json \
@@ -307,6 +320,45 @@ rename_main() {
     awk -v old="$3" -v new="$4" '$0 == old { $0 = new } { print }' "$1" > "$2"
 }
 
+# exports <file.wasm> <name>: whether the module exports a function by that name.
+exports() {
+    wasm-objdump -x -j Export "$1" | grep -qE -- "^ - func\[[0-9]+\].* -> \"$2\"\$"
+}
+
+# ensure_wasmbench: the wasmbench binary (WASMBENCH), built as the test build builds it.
+ensure_wasmbench() {
+    [[ -n "${WASMBENCH:-}" ]] && return 0
+    say "building wasmbench (its preinit command makes the ${PREINIT_SUFFIX#-} snapshots)"
+    "$ROOT/scripts/setup.sh" >&2
+    # shellcheck source=env.sh
+    source "$ROOT/scripts/env.sh"
+    (cd "$ROOT" && build_wasmbench >&2) || return 1
+    WASMBENCH="$CARGO_TARGET_DIR/release/wasmbench"
+}
+
+# build_preinit <name> <lang> <fresh module>: built/<name>.<lang>-wizer.wasm, the module
+# pre-initialized by `wasmbench preinit` (which renames wizer.resume to _start).
+build_preinit() {
+    local rel="built/$1.$2$PREINIT_SUFFIX.wasm" out="$tmpdir/$2$PREINIT_SUFFIX/module.wasm"
+    built+=("$rel")
+    if ! grep -qF "wasm = \"$rel\"" "$manifest"; then
+        say "$rel is not listed in workloads/manifest.toml"
+        status=1
+    fi
+    mkdir -p "$(dirname -- "$out")"
+    rm -f -- "$out"
+    if ! ensure_wasmbench || ! "$WASMBENCH" preinit "$3" -o "$out" >&2; then
+        printf 'FAILED  workloads/%s\n' "$rel"
+        status=1
+        return
+    fi
+    if ! validate "$out"; then
+        printf 'INVALID workloads/%s\n' "$rel"
+        status=1
+    fi
+    deliver "$out" "$rel" 0644
+}
+
 # validate <file.wasm>: the contract every runtime (wasm3 included) relies on.
 validate() {
     local f="$1" sections bad
@@ -358,6 +410,8 @@ validate_native() {
 }
 
 # --- main ---------------------------------------------------------------------------------
+# QuickJS's recipe (ensure_quickjs, build_quickjs): its own file, using the settings above.
+source "$ROOT/scripts/quickjs.sh"
 # Generated sources, too large to commit (git-ignored): regenerated deterministically
 # before every build from their generator.
 python3 "$WORKLOADS/dispatch/reference.py" --generate >&2
@@ -366,7 +420,7 @@ shopt -s nullglob
 # Which languages have sources: install only the toolchains those need.
 declare -A have_lang=()
 for lang in "${LANGS[@]}"; do
-    srcs=("$WORKLOADS"/*/"$lang"/main."${EXT[$lang]}")
+    srcs=("$WORKLOADS"/*/"${SRC_DIR[$lang]:-$lang}"/main."${EXT[$lang]}")
     [[ ${#srcs[@]} -gt 0 ]] && have_lang[$lang]=1
 done
 
@@ -383,6 +437,7 @@ if [[ -n "${have_lang[c]:-}${have_lang[cpp]:-}${have_lang[zig]:-}" ]]; then ensu
 if [[ -n "${have_lang[rust]:-}" ]]; then ensure_rust; fi
 if [[ -n "${have_lang[go]:-}" ]]; then ensure_go; fi
 if [[ -n "${have_lang[assemblyscript]:-}" ]]; then ensure_assemblyscript; fi
+if [[ -n "${have_lang[js-quickjs]:-}" ]]; then ensure_apt patch; ensure_zig; ensure_quickjs; fi
 
 outdir="$WORKLOADS/built"
 if [[ $mode == check ]]; then
@@ -438,6 +493,10 @@ build_module() {
         printf 'INVALID workloads/%s\n' "$rel"
         status=1
     fi
+    # Before deliver, which moves the fresh module away.
+    if exports "$tmp" "$PREINIT_EXPORT"; then
+        build_preinit "$name" "$lang" "$tmp"
+    fi
     deliver "$tmp" "$rel" 0644
 }
 
@@ -463,7 +522,7 @@ manifest="$WORKLOADS/manifest.toml"
 status=0
 built=()
 for lang in "${LANGS[@]}"; do
-    for src in "$WORKLOADS"/*/"$lang"/main."${EXT[$lang]}"; do
+    for src in "$WORKLOADS"/*/"${SRC_DIR[$lang]:-$lang}"/main."${EXT[$lang]}"; do
         name="$(basename -- "$(dirname -- "$(dirname -- "$src")")")"
         build_module "$name" "$lang"
         if [[ -n "${NATIVE_TOOLCHAIN[$lang]:-}" ]]; then

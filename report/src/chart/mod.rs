@@ -33,6 +33,7 @@ mod languages;
 mod machine_speed;
 mod memory;
 mod native_relative;
+mod preinit;
 mod relative;
 mod throughput;
 mod warm_latency;
@@ -134,6 +135,7 @@ pub fn render_all(results: &Results, log: LogScale, inputs: &ReportInputs) -> Re
         Some(c) => charts.push(c),
         None => notes.extend(machine_speed::left_out(results)),
     }
+    charts.extend(preinit::render(results, log)?);
     for g in &groups {
         charts.extend(alternatives::render(g, log)?);
     }
