@@ -8,7 +8,7 @@
  *         git-ignored: ../reference.py --generate): the line "start,end,country" then
  *         lines "<start>,<end>,<CC>" (dotted quads, CC two letters A-Z), in no order.
  * Init:   init() parses every line strictly (octets 0..255 without leading zeros, start <=
- *         end, every line ending in "\n"), sorts the ranges by start (own merge sort),
+ *         end, every line ending in "\n"), sorts the ranges by start (own radix sort),
  *         rejects overlaps, builds the index idx[p] = first range whose end >= p << 16, and
  *         counts the distinct codes and the covered addresses. It reads no env, args,
  *         stdin or files (it runs inside the Wizer snapshot when pre-initialised).
@@ -35,6 +35,7 @@
 #define DEFAULT_INPUT "8.8.8.8,1.1.1.1,9.9.9.9,151.101.1.140,203.0.113.7,192.168.1.1"
 #define MAX_LOOKUPS 1000
 #define HEADER "start,end,country\n"
+#define MIN_LINE 19
 
 /* #embed is C23; the build's default language mode (gnu17) accepts it as an extension. */
 #pragma clang diagnostic push
@@ -56,22 +57,27 @@ static unsigned ncountries;
 static uint64_t covered;
 static int initialized;           /* set at the end of init() */
 
-/* A dotted quad at *p ending in `stop`; *p moves past `stop`. 0 if malformed. */
-static int parse_quad(const unsigned char **p, const unsigned char *end, unsigned char stop,
-                      uint32_t *out) {
+/* A dotted quad at *p followed by `stop`; *p moves past `stop`. 0 if malformed. The text
+ * must end in a byte that is none of digit, '.' and `stop` (the CSV: '\n'; INPUT: its NUL),
+ * so no scan runs past it. */
+static int parse_quad(const unsigned char **p, unsigned char stop, uint32_t *out) {
     const unsigned char *q = *p;
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        unsigned octet = 0;
-        int digits = 0;
-        while (q < end && *q >= '0' && *q <= '9' && digits < 4) {
-            octet = octet * 10 + (unsigned)(*q - '0');
-            q++, digits++;
-        }
-        if (digits == 0 || digits > 3 || octet > 255 || (digits > 1 && q[-digits] == '0')) {
+        unsigned octet = (unsigned)*q - '0', d;
+        if (octet > 9) {
             return 0;
         }
-        if (q == end || *q != (i < 3 ? '.' : stop)) {
+        q++;
+        if (octet != 0 && (d = (unsigned)*q - '0') <= 9) {   /* no leading zeros */
+            octet = octet * 10 + d;
+            q++;
+            if ((d = (unsigned)*q - '0') <= 9) {
+                octet = octet * 10 + d;
+                q++;
+            }
+        }
+        if (octet > 255 || *q != (i < 3 ? '.' : stop)) {
             return 0;
         }
         q++;
@@ -82,67 +88,83 @@ static int parse_quad(const unsigned char **p, const unsigned char *end, unsigne
     return 1;
 }
 
+static void out_of_memory(void) {
+    fprintf(stderr, "geoip: out of memory\n");
+    exit(1);
+}
+
 static void fail(size_t line, const char *why) {
     fprintf(stderr, "geoip: embedded ranges.csv line %zu: %s\n", line, why);
     exit(1);
 }
 
-/* Bottom-up merge sort of a[0..n) by start, with scratch space tmp. */
+/* LSD radix sort (4 passes of 8 bits, stable) of a[0..n) by start; tmp: scratch space. */
 static void sort_ranges(range *a, range *tmp, size_t n) {
+    size_t count[4][256] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        for (int b = 0; b < 4; b++) {
+            count[b][a[i].start >> (8 * b) & 255]++;
+        }
+    }
     range *src = a, *dst = tmp;
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) {
-                dst[k++] = src[j].start < src[i].start ? src[j++] : src[i++];
-            }
-            while (i < mid) dst[k++] = src[i++];
-            while (j < hi) dst[k++] = src[j++];
+    for (int b = 0; b < 4; b++) {
+        size_t sum = 0;
+        for (int d = 0; d < 256; d++) {
+            size_t c = count[b][d];
+            count[b][d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            dst[count[b][src[i].start >> (8 * b) & 255]++] = src[i];
         }
         range *t = src;
         src = dst;
         dst = t;
     }
-    if (src != a) {
-        memcpy(a, src, n * sizeof *a);
-    }
+    /* After an even number of passes the result is back in a. */
 }
 
 /* Parse the embedded data, build the table and the index. Never reads env, args, stdin
  * or files: under Wizer this runs before the snapshot is taken. */
 static void init(void) {
     const unsigned char *p = csv, *end = csv + sizeof csv;
-    size_t lines = 0;
-    for (const unsigned char *q = p; q < end; q++) {
-        lines += *q == '\n';
-    }
-    if (lines < 2 || end[-1] != '\n' || memcmp(p, HEADER, sizeof HEADER - 1) != 0) {
-        fail(1, "no header line \"start,end,country\" or no data");
+    if (sizeof csv < sizeof HEADER - 1 || end[-1] != '\n' || memcmp(p, HEADER, sizeof HEADER - 1) != 0) {
+        fail(1, "no header line \"start,end,country\" or no final newline");
     }
     p += sizeof HEADER - 1;
-    size_t n = lines - 1;
-    table = malloc(n * sizeof *table);
-    range *tmp = malloc(n * sizeof *tmp);
-    if (table == NULL || tmp == NULL) {
-        fprintf(stderr, "geoip: out of memory\n");
-        exit(1);
+    /* Every line has at least MIN_LINE bytes ("0.0.0.0,0.0.0.0,AA\n"): room for the most
+     * lines the data can hold. The slack is never written, so it costs a Wizer snapshot
+     * nothing (growing or shrinking with realloc would leave a stale copy behind). */
+    size_t n = 0, cap = (size_t)(end - p) / MIN_LINE;
+    if (p == end) {
+        fail(2, "no data");
     }
-    for (size_t i = 0; i < n; i++) {
-        range *r = &table[i];
-        if (!parse_quad(&p, end, ',', &r->start) || !parse_quad(&p, end, ',', &r->end)) {
-            fail(i + 2, "expected <start>,<end>, as dotted quads");
+    table = malloc((cap + 1) * sizeof *table);
+    if (table == NULL) {
+        out_of_memory();
+    }
+    for (; p < end; n++) {
+        if (n == cap) {
+            fail(n + 2, "line too short");
+        }
+        range *r = &table[n];
+        /* Every line ends in '\n' (checked above): no scan runs past the data. */
+        if (!parse_quad(&p, ',', &r->start) || !parse_quad(&p, ',', &r->end)) {
+            fail(n + 2, "expected <start>,<end>, as dotted quads");
         }
         if (r->start > r->end) {
-            fail(i + 2, "start after end");
+            fail(n + 2, "start after end");
         }
         if (end - p < 3 || p[0] < 'A' || p[0] > 'Z' || p[1] < 'A' || p[1] > 'Z' || p[2] != '\n') {
-            fail(i + 2, "expected a two-letter country code and the end of the line");
+            fail(n + 2, "expected a two-letter country code and the end of the line");
         }
         r->code[0] = (char)p[0];
         r->code[1] = (char)p[1];
         p += 3;
+    }
+    range *tmp = malloc(n * sizeof *tmp);
+    if (tmp == NULL) {
+        out_of_memory();
     }
     sort_ranges(table, tmp, n);
     /* Zero the scratch before freeing it: its stale bytes would only bloat a Wizer snapshot
@@ -211,7 +233,7 @@ int main(void) {
         while (*sep != ',' && *sep != '\0') {
             sep++;
         }
-        if (k == MAX_LOOKUPS || !parse_quad(&p, sep + 1, *sep, &ips[k])) {
+        if (k == MAX_LOOKUPS || !parse_quad(&p, *sep, &ips[k])) {
             fprintf(stderr, "geoip: INPUT must be 1..%d dotted quads (octets 0..255, no leading "
                             "zeros) separated by commas\n", MAX_LOOKUPS);
             return 2;
