@@ -415,6 +415,7 @@ source "$ROOT/scripts/quickjs.sh"
 # Generated sources, too large to commit (git-ignored): regenerated deterministically
 # before every build from their generator.
 python3 "$WORKLOADS/dispatch/reference.py" --generate >&2
+python3 "$WORKLOADS/geoip/reference.py" --generate >&2    # geoip/c/ranges.csv (data, #embed-ded)
 
 shopt -s nullglob
 # Which languages have sources: install only the toolchains those need.
