@@ -14,6 +14,7 @@
 //! for byte, and a trap for any request input (environment, arguments, stdin, preopened
 //! directories), which a snapshot would otherwise freeze.
 
+mod compact;
 mod init_host;
 mod state;
 
@@ -119,6 +120,7 @@ pub fn preinitialize(wasm: &[u8], options: &Preinit) -> Result<Snapshot, Preinit
     let mut state = state::Initialized { store: &mut store, instance };
     let wasm = state::block_on(wizer.snapshot(&cx, &mut state))
         .map_err(|e| PreinitError::Unsupported(format!("snapshot: {e:#}")))?;
+    let wasm = compact::drop_empty_passive_segments(&wasm).map_err(|e| PreinitError::Unsupported(format!("snapshot: {e}")))?;
     Ok(Snapshot { wasm, renames, init_time, stdout, stderr })
 }
 
