@@ -16,8 +16,8 @@ pub(crate) const SUFFIX: &str = "-wizer";
 /// JavaScript isolates (language `js`) as rows of their own.
 const JS_IN_WASM: &str = "js-quickjs";
 
-/// Bars per row: plain, pre-initialized, JavaScript on an isolate.
-const VARIANTS: [&str; 3] = ["plain", "pre-initialized (Wizer)", "JavaScript isolate (V8)"];
+/// Bars per row: plain, pre-initialized, plain JavaScript on V8 (an isolate or node).
+const VARIANTS: [&str; 3] = ["plain", "pre-initialized (Wizer)", "plain JavaScript (V8 isolate / node)"];
 
 /// The panels: title, axis quantity, value of a cell.
 type Metric = (&'static str, &'static str, fn(&Cell) -> Option<f64>);
@@ -75,7 +75,7 @@ fn chart(workload: &str, base: &str, rows: &[Row], log: LogScale) -> Result<Char
          in a warm process (a fresh instance per request)."
     );
     if used.contains(&2) {
-        caption.push_str(" The same function as plain JavaScript on a V8 isolate is the last row(s).");
+        caption.push_str(" The last rows run the same script as plain JavaScript on V8: an isolate in-process, node as a process.");
     }
     let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     png(format!("preinit-{workload}-{base}.png"), title, caption, |area| {
@@ -110,4 +110,49 @@ fn draw_panel(panel: &Area, (name, what, value): &Metric, rows: &[Row], labels: 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The synthetic run with a pre-initialized copy (`-wizer`) of its fib cells in `lang`.
+    fn with_snapshots(lang: &str) -> Results {
+        let mut r = crate::fixture::results();
+        let fib: Vec<Cell> = r.cells.iter().filter(|c| c.id.workload == "fib" && c.id.language == "c" && ["wasmtime-cranelift", "wasmi"].contains(&c.id.backend.as_str()))
+            .cloned()
+            .collect();
+        r.cells.retain(|c| !(c.id.workload == "fib" && c.id.language == "c"));
+        for mut c in fib {
+            c.id.language = lang.to_string();
+            let mut z = c.clone();
+            z.id.language = format!("{lang}{SUFFIX}");
+            r.cells.extend([c, z]);
+        }
+        r
+    }
+
+    #[test]
+    fn one_chart_per_workload_and_language_with_both_variants() {
+        assert!(render(&crate::fixture::results(), LogScale::Auto).expect("render").is_empty(), "no snapshots, no chart");
+        let charts = render(&with_snapshots("c"), LogScale::Auto).expect("render");
+        let names: Vec<&str> = charts.iter().map(|c| c.file_name.as_str()).collect();
+        assert_eq!(names, ["preinit-fib-c.png"]);
+        assert!(!charts[0].caption.contains("plain JavaScript"), "{}", charts[0].caption);
+    }
+
+    #[test]
+    fn javascript_in_wasm_is_shown_beside_the_isolates() {
+        let r = with_snapshots(JS_IN_WASM);
+        let ok: Vec<&Cell> = r.cells.iter().filter(|c| c.error.is_none() && c.id.workload == "fib").collect();
+        let rows = rows(&ok, JS_IN_WASM);
+        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["wasmtime-cranelift", "wasmi", "v8-js (plain JS)", "node-js (plain JS)"]);
+        assert!(rows[..2].iter().all(|r| r.cells[0].is_some() && r.cells[1].is_some() && r.cells[2].is_none()));
+        assert!(rows[2..].iter().all(|r| r.cells[2].is_some_and(|c| c.id.language == "js")));
+        let charts = render(&r, LogScale::Auto).expect("render");
+        assert_eq!(charts.len(), 1);
+        assert_eq!(charts[0].file_name, "preinit-fib-js-quickjs.png");
+        assert!(charts[0].caption.contains("plain JavaScript"));
+    }
 }
