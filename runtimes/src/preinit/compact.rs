@@ -10,9 +10,9 @@ use wasmparser::{BinaryReaderError, DataKind, Operator, Parser, Payload};
 /// The module without its empty passive data segments, or unchanged when an instruction
 /// refers to data segments or a passive segment holds data.
 pub(super) fn drop_empty_passive_segments(wasm: &[u8]) -> Result<Vec<u8>, BinaryReaderError> {
-    if !removable(wasm)? {
+    let Some(active) = active_if_removable(wasm)? else {
         return Ok(wasm.to_vec());
-    }
+    };
     let mut module = Module::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
@@ -27,7 +27,7 @@ pub(super) fn drop_empty_passive_segments(wasm: &[u8]) -> Result<Vec<u8>, Binary
                 module.section(&data);
             }
             Payload::DataCountSection { .. } => {
-                module.section(&DataCountSection { count: active_segments(wasm)? });
+                module.section(&DataCountSection { count: active });
             }
             // Function bodies are inside the code section, copied whole at its start.
             Payload::CodeSectionEntry(_) => {}
@@ -41,19 +41,19 @@ pub(super) fn drop_empty_passive_segments(wasm: &[u8]) -> Result<Vec<u8>, Binary
     Ok(module.finish())
 }
 
-/// Whether every passive segment is empty and no instruction names a data segment.
-fn removable(wasm: &[u8]) -> Result<bool, BinaryReaderError> {
-    let mut passive = 0;
+/// The number of active segments, when there are passive ones, every passive segment is
+/// empty and no instruction names a data segment; `None` otherwise.
+fn active_if_removable(wasm: &[u8]) -> Result<Option<u32>, BinaryReaderError> {
+    let (mut passive, mut active) = (0, 0);
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::DataSection(reader) => {
                 for segment in reader {
                     let segment = segment?;
-                    if matches!(segment.kind, DataKind::Passive) {
-                        if !segment.data.is_empty() {
-                            return Ok(false);
-                        }
-                        passive += 1;
+                    match segment.kind {
+                        DataKind::Passive if !segment.data.is_empty() => return Ok(None),
+                        DataKind::Passive => passive += 1,
+                        DataKind::Active { .. } => active += 1,
                     }
                 }
             }
@@ -61,26 +61,14 @@ fn removable(wasm: &[u8]) -> Result<bool, BinaryReaderError> {
                 let mut ops = body.get_operators_reader()?;
                 while !ops.eof() {
                     if matches!(ops.read()?, Operator::MemoryInit { .. } | Operator::DataDrop { .. }) {
-                        return Ok(false);
+                        return Ok(None);
                     }
                 }
             }
             _ => {}
         }
     }
-    Ok(passive > 0)
-}
-
-fn active_segments(wasm: &[u8]) -> Result<u32, BinaryReaderError> {
-    let mut count = 0;
-    for payload in Parser::new(0).parse_all(wasm) {
-        if let Payload::DataSection(reader) = payload? {
-            for segment in reader {
-                count += u32::from(matches!(segment?.kind, DataKind::Active { .. }));
-            }
-        }
-    }
-    Ok(count)
+    Ok((passive > 0).then_some(active))
 }
 
 /// A byte range of the module (wasmparser's offsets are u64; the module is in memory).

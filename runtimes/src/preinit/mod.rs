@@ -87,16 +87,17 @@ pub enum PreinitError {
 
 /// Run `wasm`'s initialisation function and return the snapshot.
 pub fn preinitialize(wasm: &[u8], options: &Preinit) -> Result<Snapshot, PreinitError> {
-    let renames = options.renames.clone().unwrap_or_else(|| default_renames(wasm));
     let mut wizer = Wizer::new();
     wizer.init_func(&options.init_func);
-    for (new, old) in &renames {
-        wizer.func_rename(new, old);
-    }
     let (cx, instrumented) = wizer.instrument(wasm).map_err(|e| PreinitError::Unsupported(format!("{e:#}")))?;
     let engine = engine()?;
     let module = Module::new(&engine, &instrumented).map_err(|e| PreinitError::Engine(format!("{e:#}")))?;
     check_init_func(&module, &options.init_func)?;
+    // Renames apply when the snapshot is written; the compiled module knows its exports.
+    let renames = options.renames.clone().unwrap_or_else(|| default_renames(&module));
+    for (new, old) in &renames {
+        wizer.func_rename(new, old);
+    }
     let host = init_host::InitHost::new(options.max_memory_bytes);
     let (stdout, stderr) = (host.stdout(), host.stderr());
     let mut store = Store::new(&engine, host);
@@ -124,15 +125,9 @@ pub fn preinitialize(wasm: &[u8], options: &Preinit) -> Result<Snapshot, Preinit
     Ok(Snapshot { wasm, renames, init_time, stdout, stderr })
 }
 
-/// `_start` becomes [`RESUME_FUNC`] when the module exports one.
-fn default_renames(wasm: &[u8]) -> Vec<(String, String)> {
-    let exports_resume = wasmparser::Parser::new(0).parse_all(wasm).any(|payload| match payload {
-        Ok(wasmparser::Payload::ExportSection(reader)) => {
-            reader.into_iter().any(|e| e.is_ok_and(|e| e.name == RESUME_FUNC))
-        }
-        _ => false,
-    });
-    if exports_resume {
+/// `_start` becomes [`RESUME_FUNC`] when the module exports such a function.
+fn default_renames(module: &Module) -> Vec<(String, String)> {
+    if matches!(module.get_export(RESUME_FUNC), Some(wasmtime::ExternType::Func(_))) {
         vec![("_start".to_string(), RESUME_FUNC.to_string())]
     } else {
         Vec::new()
@@ -159,10 +154,8 @@ fn check_init_func(module: &Module, name: &str) -> Result<(), PreinitError> {
 
 /// Call `_initialize` (a reactor's constructors) when exported, then the init function.
 fn run_init(store: &mut Store<init_host::InitHost>, instance: &wasmtime::Instance, func: &str) -> Result<(), String> {
-    for name in ["_initialize", func] {
-        if name == "_initialize" && (func == "_initialize" || instance.get_func(&mut *store, name).is_none()) {
-            continue;
-        }
+    let reactor = func != "_initialize" && instance.get_func(&mut *store, "_initialize").is_some();
+    for name in reactor.then_some("_initialize").into_iter().chain([func]) {
         let f = instance.get_typed_func::<(), ()>(&mut *store, name).map_err(|e| format!("{e:#}"))?;
         if let Err(e) = f.call(&mut *store, ()) {
             return Err(match e.downcast_ref::<I32Exit>() {
