@@ -8,9 +8,11 @@
 mod machine;
 mod schema;
 mod sentinel;
+mod shard;
 pub use machine::{Fingerprint, MachineSignals};
 pub use schema::{results_schema, results_schema_text, SCHEMA_PATH};
 pub use sentinel::{Disturbance, Probe, Sentinel};
+pub use shard::Shard;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -409,6 +411,10 @@ pub struct Cell {
     /// Rounds measured while the drift sentinel saw the machine off its speed.
     #[serde(default)]
     pub disturbed: Vec<Disturbance>,
+    /// In a document merged from shards: the index of the shard that measured the cell
+    /// (see [`Results::shards`] for its machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<u32>,
 }
 
 impl Cell {
@@ -425,6 +431,7 @@ impl Cell {
             measurements: Vec::new(),
             machine: Vec::new(),
             disturbed: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -522,6 +529,10 @@ pub struct Results {
     /// The drift sentinel's probes through the run (absent: run without one).
     #[serde(default)]
     pub sentinel: Option<Sentinel>,
+    /// A sharded run (`run --shard`): the one shard this document holds; merged from
+    /// shards (`merge`): every shard, with its machine and sentinel. Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<Shard>,
 }
 
 /// Error reading a results document.
@@ -546,6 +557,7 @@ impl Results {
             cells: Vec::new(),
             missing: Vec::new(),
             sentinel: None,
+            shards: Vec::new(),
         }
     }
 
@@ -690,6 +702,7 @@ mod tests {
             }],
             machine: vec![],
             disturbed: vec![],
+            shard: None,
         });
         r.cells.push(Cell {
             id: CellId {
@@ -709,6 +722,7 @@ mod tests {
             measurements: vec![],
             machine: vec![],
             disturbed: vec![],
+            shard: None,
         });
         r
     }

@@ -3,7 +3,7 @@
 //!
 //! Where things are:
 //! - `commands/`: one file per subcommand (arguments, handler, exit status);
-//! - `plan`, `presets`, `settings`: which cells, how many samples, under which limits;
+//! - `plan`, `shard`, `presets`, `settings`: which cells (and which part of them), how many samples, under which limits;
 //! - `measure/`: the harness's side of a run in worker processes (driver, sampling,
 //!   series, precision, process-backend cells); `scenario_http`: the same through the gateway;
 //! - `process_backend/`: backends that run a whole process per sample (native builds,
@@ -11,6 +11,7 @@
 //! - `protocol`: the worker protocol; `worker/`: the child's side of it;
 //! - `process`, `side_channel`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
 //! - `conformance/`: the conformance matrix's tests, sandboxes, runs and verdicts;
+//! - `merge`: the shards of a run put back together;
 //! - `stats`, `compare`, `callgrind`, `environment`, `manifest`, `validate`,
 //!   `gateway_results`; `sightglass`: peer suites in the sightglass layout.
 //!
@@ -27,6 +28,7 @@ pub mod fingerprint;
 pub mod gateway_results;
 pub mod manifest;
 pub mod measure;
+pub mod merge;
 pub mod module_io;
 pub mod plan;
 pub mod presets;
@@ -36,6 +38,7 @@ pub mod protocol;
 pub mod scenario_http;
 pub mod sentinel;
 pub mod settings;
+pub mod shard;
 pub mod side_channel;
 pub mod sightglass;
 pub mod stats;

@@ -8,6 +8,7 @@ use wasmbench_runtimes::BackendId;
 use crate::manifest::{Manifest, Suite, Workload, WorkloadModule};
 use crate::protocol::{PreopenDir, Request, Task};
 use crate::process_backend::{ProcessBackend, ProcessCell};
+use crate::shard::ShardSpec;
 
 /// One cell to measure.
 #[derive(Debug, Clone)]
@@ -80,6 +81,8 @@ pub struct Selection {
     pub suite: Option<String>,
     /// Every workload in every language, ignoring the default suite.
     pub all: bool,
+    /// Only this shard's modules (`--shard K/N`; see [`crate::shard`]).
+    pub shard: Option<ShardSpec>,
 }
 
 /// The cells to measure in worker processes: chosen backends × chosen workloads × chosen
@@ -98,7 +101,7 @@ pub fn plan(selection: &Selection, manifest: &Manifest) -> Result<Vec<CellPlan>>
             });
         }
     }
-    if plan.is_empty() && !backends.is_empty() {
+    if plan.is_empty() && !backends.is_empty() && selection.shard.is_none() {
         bail!("no cell matches the chosen workloads and languages");
     }
     Ok(plan)
@@ -127,6 +130,9 @@ fn chosen<'m>(selection: &Selection, manifest: &'m Manifest) -> Result<Vec<(&'m 
     let mut out = Vec::new();
     for w in workloads(selection, suite, manifest)? {
         out.extend(w.modules.iter().filter(|m| languages.is_empty() || languages.contains(&m.language)).map(|m| (w, m)));
+    }
+    if let Some(shard) = selection.shard {
+        out = out.into_iter().enumerate().filter(|(j, _)| shard.owns(*j)).map(|(_, module)| module).collect();
     }
     Ok(out)
 }
@@ -283,6 +289,27 @@ toolchain = "t"
         let b = wasm_backend();
         let err = plan(&select(&[b.name()], &["hello"], &["js"]), &manifest()).expect_err("no js backend");
         assert!(err.to_string().contains("no cell matches"), "{err}");
+    }
+
+    #[test]
+    fn shards_split_the_modules_and_keep_every_backend_of_a_module_together() {
+        let b = wasm_backend();
+        let all = Selection { all: true, ..select(&[b.name(), "wasmi"], &[], &[]) };
+        let whole = ids(&plan(&all, &manifest()).expect("plan"));
+        let mut parts = Vec::new();
+        for index in 1..=2 {
+            let shard = Selection { shard: Some(ShardSpec { index, count: 2 }), ..all.clone() };
+            parts.push(ids(&plan(&shard, &manifest()).expect("shard plan")));
+        }
+        let modules = |p: &[String]| p.iter().map(|id| id.split_once('/').map_or("", |(_, m)| m).to_string()).collect::<std::collections::BTreeSet<_>>();
+        assert!(modules(&parts[0]).is_disjoint(&modules(&parts[1])), "{parts:?}");
+        let mut union: Vec<String> = parts.concat();
+        let mut expected = whole.clone();
+        union.sort();
+        expected.sort();
+        assert_eq!(union, expected, "the shards together are the plan");
+        let empty = Selection { shard: Some(ShardSpec { index: 3, count: 3 }), ..select(&[b.name()], &["fib"], &["c"]) };
+        assert!(plan(&empty, &manifest()).expect("an empty shard is no error").is_empty());
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct Settings {
     pub measure: Measure,
     /// The drift sentinel, unless turned off (or counting instructions).
     pub sentinel: Option<SentinelSettings>,
+    /// The part of a sharded run this run measures, recorded in its results.
+    pub shard: Option<wasmbench_data::Shard>,
 }
 
 /// How often the drift sentinel is probed, and when a cell counts as disturbed.

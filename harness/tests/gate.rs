@@ -47,6 +47,7 @@ fn cell(backend: &str, samples: Vec<f64>) -> Cell {
         }],
         machine: vec![],
         disturbed: vec![],
+        shard: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod cost;
 mod machine;
 mod native_relative;
 mod region;
+mod shards;
 
 pub use machine::{LOW_CPU_SHARE, MAX_SIGNAL_ROWS};
 
@@ -42,6 +43,7 @@ pub fn build(results: &Results, charts: &[ChartRef], notes: &[String], inputs: &
     let failed: Vec<&Cell> = results.cells.iter().filter(|c| c.error.is_some()).collect();
     let mut doc = title(results, failed.len());
     doc.extend(environment(&results.environment));
+    doc.extend(shards::shards_section(results));
     doc.extend(method(&results.config));
     doc.extend(chart_section(charts, notes));
     doc.extend(results_section(results));

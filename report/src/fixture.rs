@@ -97,6 +97,7 @@ fn cell(backend: &str, kind: BackendKind, workload: &str, language: &str, scale:
         measurements,
         machine: (0..3).map(|r| round(r, 1500, 0.98, 14, 0)).collect(),
         disturbed: vec![],
+        shard: None,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod conformance;
 pub mod list;
 pub mod load;
+pub mod merge;
 pub mod preinit;
 pub mod report;
 pub mod run;
@@ -54,6 +55,10 @@ pub enum Command {
     /// error per test and backend as CSV, JSON, Markdown, HTML and a PNG matrix. Exit
     /// status 1 on a result the backend's expectations do not list.
     Conformance(conformance::ConformanceArgs),
+    /// Merge the results of the shards of one run (`run --shard K/N`) into one results
+    /// document and report; refuses parts of different runs, duplicate cells and missing
+    /// shards, and shards from different machines unless --allow-mixed.
+    Merge(merge::MergeArgs),
     /// Write charts, report.md, report.html and dashboard exports from a results.json.
     Report(report::ReportArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
@@ -85,6 +90,7 @@ impl Command {
             Command::Preinit(args) => preinit::execute(args),
             Command::Load(args) => load::execute(args),
             Command::Report(args) => report::execute(args),
+            Command::Merge(args) => merge::execute(args),
             Command::Clean(args) => clean::execute(args),
         }
     }

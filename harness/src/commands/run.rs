@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use wasmbench_data::{Environment, Results};
+use wasmbench_data::{Environment, Results, Shard};
 use wasmbench_report::ReportInputs;
 use wasmbench_runtimes::Limits;
 
@@ -15,6 +15,7 @@ use crate::process_backend::ProcessBackend;
 use crate::manifest::Manifest;
 use crate::measure::driver::Checkpoint;
 use crate::plan::{plan, process_plan, CellPlan, Selection};
+use crate::shard::{ShardArg, ShardSpec, JOB_INDEX_VAR};
 use crate::presets::{positive_seconds, sampling, Choice};
 use crate::settings::{config, Measure, SentinelSettings, Settings};
 use crate::{environment, measure, scenario_http, sightglass};
@@ -155,6 +156,12 @@ pub struct RunArgs {
     /// Run without the drift sentinel
     #[arg(long)]
     pub no_sentinel: bool,
+    /// Measure only part K of N of the planned cells (K from 1), for runs split over
+    /// machines and put back together with `wasmbench merge`; every backend of one
+    /// (workload, language) lands in the same part. `auto/N` takes K from
+    /// $JOB_COMPLETION_INDEX + 1 (the pod index of a Kubernetes Indexed Job)
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<ShardArg>,
 }
 
 impl RunArgs {
@@ -165,6 +172,7 @@ impl RunArgs {
             languages: self.language.clone(),
             suite: self.suite.clone().filter(|s| !sightglass::is_suite_path(s)),
             all: self.all,
+            shard: None,
         }
     }
 
@@ -188,13 +196,24 @@ impl RunArgs {
 
 pub fn execute(args: RunArgs) -> Result<u8> {
     let manifest = workloads(&args)?;
-    let plan = plan(&args.selection(), &manifest)?;
-    let settings = settings(&args)?;
+    let shard = args.shard.map(|s| s.resolve(std::env::var(JOB_INDEX_VAR).ok().as_deref())).transpose()?;
+    let selection = Selection { shard, ..args.selection() };
+    let plan = plan(&selection, &manifest)?;
+    let mut settings = settings(&args)?;
     let inputs = super::report::inputs(args.pricing.as_deref(), Some(&manifest))?;
     let chosen: Vec<ProcessBackend> = settings.process.iter().map(|(b, _)| *b).collect();
-    let process = process_plan(&args.selection(), &manifest, &chosen)?;
-    if plan.is_empty() && process.is_empty() {
+    let process = process_plan(&selection, &manifest, &chosen)?;
+    if plan.is_empty() && process.is_empty() && shard.is_none() {
         bail!("no cell matches the chosen backends, workloads and languages");
+    }
+    if let Some(spec) = shard {
+        let http = args.scenario.is_some();
+        let record = shard_record(spec, &args.selection(), &manifest, &chosen, http)?;
+        if record.plan_cells == 0 {
+            bail!("no cell matches the chosen backends, workloads and languages");
+        }
+        eprintln!("wasmbench: shard {}: {} of the plan's {} cells", record.label(), record.cells, record.plan_cells);
+        settings.shard = Some(record);
     }
     let env = environment::collect(manifest.path.parent().unwrap_or(Path::new(".")));
     let exporters = wasmbench_report::default_exporters();
@@ -258,7 +277,22 @@ fn settings(args: &RunArgs) -> Result<Settings> {
         worker_exe: std::env::current_exe().context("locating the wasmbench executable")?,
         measure: args.measure,
         sentinel: sentinel(args)?,
+        shard: None,
     })
+}
+
+/// What the results of shard `spec` record of it: its cells and those of the whole plan
+/// (the `http` scenario measures the WebAssembly cells only).
+fn shard_record(spec: ShardSpec, whole: &Selection, manifest: &Manifest, process: &[ProcessBackend], http: bool) -> Result<Shard> {
+    let count = |selection: &Selection| -> Result<usize> {
+        let cells = plan(selection, manifest)?;
+        Ok(match http {
+            true => cells.iter().filter(|c| !c.backend.runs_javascript()).count(),
+            false => cells.len() + process_plan(selection, manifest, process)?.len(),
+        })
+    };
+    let part = Selection { shard: Some(spec), ..whole.clone() };
+    Ok(Shard { index: spec.index, count: spec.count, plan_cells: count(whole)?, cells: count(&part)?, ..Shard::default() })
 }
 
 /// The drift sentinel's settings; none with --no-sentinel or when counting instructions
@@ -308,6 +342,7 @@ fn http(plan: Vec<CellPlan>, settings: &Settings, env: Environment, write: &mut 
         limits: settings.limits.clone(),
         max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
         worker_exe: settings.worker_exe.clone(),
+        shard: settings.shard.clone(),
     };
     let plan: Vec<CellPlan> = plan.into_iter().filter(|c| !c.backend.runs_javascript()).collect();
     let mut config = config(&plan, settings);

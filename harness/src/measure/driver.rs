@@ -47,9 +47,11 @@ pub struct Schedule {
     pub order_seed: Option<u64>,
 }
 
-/// A progress bar on stderr with one step per cell and fixed round.
-pub fn progress_bar(plan: &[CellPlan], schedule: &Schedule) -> ProgressBar {
-    let steps = plan.len() as u64 * schedule.fixed.max(1) as u64;
+/// A progress bar on stderr with one step per cell and fixed round, and `once` more steps
+/// for cells measured in one go (the process backends'). Hidden where stderr is not a
+/// terminal: then every step prints a line (see `measure::progress`).
+pub fn progress_bar(plan: &[CellPlan], schedule: &Schedule, once: usize) -> ProgressBar {
+    let steps = plan.len() as u64 * schedule.fixed.max(1) as u64 + once as u64;
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}") {
         bar.set_style(style.progress_chars("=> "));
@@ -161,8 +163,10 @@ impl Driver<'_, '_> {
         };
         progress.inc(1);
         self.at[i] = Some(place);
-        if let Some(err) = &self.results.cells[place].error {
-            say(progress, format!("✗ {}: {}: {}", cell.id(), err.kind, err.message));
+        let out = &self.results.cells[place];
+        match &out.error {
+            Some(err) if !progress.is_hidden() => say(progress, format!("✗ {}: {}: {}", cell.id(), err.kind, err.message)),
+            _ => super::progress::finished(progress, out, round + 1, self.schedule.fixed.max(round + 1)),
         }
         true
     }

@@ -8,6 +8,7 @@ mod contained;
 pub mod driver;
 mod precision;
 mod process_cells;
+mod progress;
 mod sampling;
 mod series;
 mod signals;
@@ -41,6 +42,7 @@ pub fn run(
     checkpoint: &mut Checkpoint<'_>,
 ) -> anyhow::Result<Results> {
     let mut results = Results::new(environment, config(plan, settings));
+    results.shards.extend(settings.shard.clone());
     let order: Vec<CellId> = plan.iter().map(CellPlan::id).chain(process.iter().map(process_cells::id)).collect();
     results.missing = order.clone();
     checkpoint(&results)?;
@@ -50,7 +52,7 @@ pub fn run(
         max: settings.sampling.rounds.max,
         order_seed: settings.order_seed,
     };
-    let progress = driver::progress_bar(plan, &schedule);
+    let progress = driver::progress_bar(plan, &schedule, process.len());
     let mut cells = WorkerCells::new(plan, settings)?;
     let mut sentinel = start_sentinel(settings);
     let mut watch = sentinel.as_mut().zip(settings.sentinel).map(|(s, o)| Watch::new(s, o.every, o.threshold_pct));
@@ -59,8 +61,10 @@ pub fn run(
         let id = process_cells::id(cell);
         progress.set_message(id.to_string());
         let measured = process_cells::measure(cell, cells.artifacts.path(), settings);
-        if let Some(err) = &measured.error {
-            driver::say(&progress, format!("✗ {id}: {}: {}", err.kind, err.message));
+        progress.inc(1);
+        match &measured.error {
+            Some(err) if !progress.is_hidden() => driver::say(&progress, format!("✗ {id}: {}: {}", err.kind, err.message)),
+            _ => progress::finished(&progress, &measured, 1, 1),
         }
         results.missing.retain(|m| *m != id);
         results.cells.push(measured);

@@ -55,6 +55,8 @@ pub struct HttpSettings {
     /// The gateway's instance cap.
     pub max_concurrent: usize,
     pub worker_exe: PathBuf,
+    /// The part of a sharded run this run measures, recorded in its results.
+    pub shard: Option<wasmbench_data::Shard>,
 }
 
 /// Measure every planned cell through the gateway, in plan order; failed cells are
@@ -67,6 +69,7 @@ pub fn run(
     checkpoint: &mut Checkpoint<'_>,
 ) -> Result<Results> {
     let mut results = Results::new(environment, config);
+    results.shards.extend(settings.shard.clone());
     let order: Vec<_> = plan.iter().map(CellPlan::id).collect();
     results.missing = order.clone();
     checkpoint(&results)?;
@@ -75,7 +78,7 @@ pub fn run(
         .build()
         .context("starting the tokio runtime")?;
     let schedule = Schedule { fixed: 1, max: 1, order_seed: None };
-    let progress = driver::progress_bar(plan, &schedule);
+    let progress = driver::progress_bar(plan, &schedule, 0);
     let mut cells = HttpCells { settings, rt };
     driver::drive(plan, &schedule, &mut cells, &mut results, &progress, None, checkpoint)?;
     progress.finish_and_clear();

@@ -107,6 +107,7 @@ mod tests {
             }],
             machine: vec![],
             disturbed: vec![],
+            shard: None,
         });
         results.cells.push(Cell {
             id: CellId {
@@ -126,6 +127,7 @@ mod tests {
             measurements: vec![],
             machine: vec![],
             disturbed: vec![],
+            shard: None,
         });
         let text = String::from_utf8(CsvExporter.render(&results).expect("csv")).expect("utf8");
         let expected = "\
