@@ -3,7 +3,7 @@
 # wasmbench, run N shards as processes, each with JOB_COMPLETION_INDEX=i (i = 0..N-1) and
 # `--shard auto/N -o DIR/shard-i` as the Job's pods are, then merge them as the merge Job
 # does: `wasmbench merge DIR/shard-*/results.json -o DIR/merged` (this run's N shards:
-# each DIR/shard-i is emptied before its shard runs).
+# DIR/merged and each DIR/shard-i are emptied first).
 #
 #   scripts/simulate-kubernetes-job.sh [-n N] [-o DIR] [--parallel] [-- RUN OPTIONS...]
 #
@@ -71,8 +71,10 @@ run_shard() {
 mode=sequential
 ((parallel)) && mode=parallel
 say "$shards shards ($mode), options: ${run_options[*]} → $out"
+# Nothing of an earlier simulation may pass for this one's.
+rm -rf -- "${out:?}/merged"
 for ((i = 0; i < shards; i++)); do
-    rm -rf -- "${out:?}/shard-$i" "$out/shard-$i.log"
+    rm -rf -- "$out/shard-$i" "$out/shard-$i.log"
 done
 status=()
 if ((parallel)); then
