@@ -11,7 +11,8 @@
 //! - `protocol`: the worker protocol; `worker/`: the child's side of it;
 //! - `process`, `side_channel`, `module_io`, `verify`, `failure`, `timing`: shared building blocks;
 //! - `conformance/`: the conformance matrix's tests, sandboxes, runs and verdicts;
-//! - `merge`: the shards of a run put back together;
+//! - `merge`: the shards of a run put back together; `compare_history`: a run against
+//!   the runs before it (`history check`);
 //! - `stats`, `compare`, `callgrind`, `environment`, `manifest`, `validate`,
 //!   `gateway_results`; `sightglass`: peer suites in the sightglass layout.
 //!
@@ -20,6 +21,7 @@
 pub mod callgrind;
 pub mod commands;
 pub mod compare;
+pub mod compare_history;
 pub mod compare_machine;
 pub mod conformance;
 pub mod environment;

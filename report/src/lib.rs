@@ -26,6 +26,7 @@ pub mod fixture;
 mod inputs;
 pub mod pricing;
 pub mod table;
+pub mod trend;
 
 pub use chart::{Chart, LogScale};
 pub use export::{

@@ -4,6 +4,7 @@
 pub mod clean;
 pub mod compare;
 pub mod conformance;
+pub mod history;
 pub mod list;
 pub mod load;
 pub mod merge;
@@ -59,6 +60,10 @@ pub enum Command {
     /// document and report; refuses parts of different runs, duplicate cells and missing
     /// shards, and shards from different machines unless --allow-mixed.
     Merge(merge::MergeArgs),
+    /// Keep runs in a SQLite database: `add` results, `list` runs, draw a metric's
+    /// `trend`, `check` the newest run against the median of the ones before it (exit
+    /// status 1 on a regression)
+    History(history::HistoryArgs),
     /// Write charts, report.md, report.html and dashboard exports from a results.json.
     Report(report::ReportArgs),
     /// Internal: the measuring child process (reads a JSON request on stdin).
@@ -91,6 +96,7 @@ impl Command {
             Command::Load(args) => load::execute(args),
             Command::Report(args) => report::execute(args),
             Command::Merge(args) => merge::execute(args),
+            Command::History(args) => history::execute(args),
             Command::Clean(args) => clean::execute(args),
         }
     }
