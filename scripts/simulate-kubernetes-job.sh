@@ -14,9 +14,16 @@
 #                one after another, as on one node per pod
 #   -- OPTIONS   wasmbench run options for every shard instead of the default --quick
 #
+# As in the Job, a shard whose cells failed (wasmbench run exit 1: its results.json is
+# written) counts as completed and is merged; a shard that ended otherwise (2: an error
+# stopped it; 128+: killed) stops the simulation before the merge.
 # Exit 0 when every shard and the merge succeeded; 1 naming the shards that failed (no
-# merge unless every shard wrote its results.json) or the failed merge; 2 on bad usage.
-# WASMBENCH_BIN=PATH uses that binary and skips setup and build (e.g. a test stub).
+# merge), or when the merge wrote DIR/merged but cells failed (merge exit 1, the shards' or
+# its own: an incomplete shard), or when the merge refused the shards (merge exit 2:
+# nothing written); 2 on bad usage.
+# WASMBENCH_BIN=PATH uses that binary and skips setup and build (e.g. a test stub);
+# WASMBENCH_MERGE_ARGS="OPTIONS" adds options to `wasmbench merge` (e.g. --allow-mixed),
+# as in deploy/kubernetes/run.sh.
 set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -42,6 +49,8 @@ while (($#)); do
         *) say "unknown argument '$1'"; usage >&2; exit 2 ;;
     esac
 done
+
+read -ra merge_options <<<"${WASMBENCH_MERGE_ARGS:-}"
 
 # Absolute: the shards run from the root.
 mkdir -p "$out"
@@ -100,36 +109,47 @@ else
 fi
 
 failed=()
-missing=()
+failed_cells=()
 inputs=()
 for ((i = 0; i < shards; i++)); do
-    ((status[i] == 0)) || failed+=("index $i (shard $((i + 1))/$shards, exit ${status[$i]})")
-    # Exit 1: the shard ran but cells failed; its results are written and merge. Any other
-    # failure (2: an error stopped it; 128+: killed) may have left partial results.
-    if [[ -f "$out/shard-$i/results.json" ]] && ((status[i] <= 1)); then
+    name="index $i (shard $((i + 1))/$shards, exit ${status[$i]})"
+    # Exit 1: the shard ran but cells failed; its results are written and merge, as in
+    # the Job (job.yaml maps that exit to a completed pod). Any other failure (2: an error
+    # stopped it; 128+: killed) may have left partial results.
+    if ((status[i] <= 1)) && [[ -f "$out/shard-$i/results.json" ]]; then
         inputs+=("$out/shard-$i/results.json")
+        ((status[i] == 0)) || failed_cells+=("$name")
     else
-        missing+=("$i")
+        failed+=("$name")
     fi
 done
 
 result=0
-if ((${#failed[@]})); then
-    say "FAILED shards: $(IFS=';'; echo "${failed[*]}")"
+if ((${#failed_cells[@]})); then
+    say "shards with failed cells (completed, merged; the merge names the cells): $(IFS=';'; echo "${failed_cells[*]}")"
     result=1
 fi
-if ((${#missing[@]})); then
-    say "not merging: no results from shard index(es) ${missing[*]}"
+if ((${#failed[@]})); then
+    say "FAILED shards, without results: $(IFS=';'; echo "${failed[*]}")"
+    say "not merging: every shard must write its results.json"
     exit 1
 fi
 
-say "== merge: ${#inputs[@]} shard results → $out/merged"
+say "== merge: ${#inputs[@]} shard results${merge_options[*]:+ (${merge_options[*]})} → $out/merged"
 merge_status=0
-"$wasmbench" merge "${inputs[@]}" -o "$out/merged" || merge_status=$?
-if ((merge_status != 0)); then
-    say "FAILED merge (exit $merge_status)"
-    exit 1
-fi
+"$wasmbench" merge "${merge_options[@]}" "${inputs[@]}" -o "$out/merged" || merge_status=$?
+case "$merge_status" in
+    0) ;;
+    1)
+        say "merged into $out/merged, but some cells failed or a shard is incomplete (merge exit 1: see the line above and the report)"
+        exit 1 ;;
+    2)
+        say "merge refused (exit 2), nothing merged: see its message above (shards measured on different machines, or with disagreeing drift sentinels, merge with WASMBENCH_MERGE_ARGS=--allow-mixed)"
+        exit 1 ;;
+    *)
+        say "FAILED merge (exit $merge_status)"
+        exit 1 ;;
+esac
 if ((result == 0)); then
     say "ok: $shards shards merged into $out/merged"
 fi

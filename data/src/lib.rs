@@ -577,6 +577,12 @@ impl Results {
         Ok(serde_json::from_value(value)?)
     }
 
+    /// Whether the document holds wall-clock measurements, whose figures depend on the
+    /// machine and its speed (instruction counts alone do not).
+    pub fn timed(&self) -> bool {
+        self.cells.iter().flat_map(|c| &c.measurements).any(|m| m.unit == Unit::Nanoseconds)
+    }
+
     /// Flatten into long-format rows: one per cell × measurement × statistic, and one
     /// `error` row per failed cell.
     pub fn rows(&self) -> Vec<Row> {

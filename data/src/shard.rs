@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Environment, Sentinel};
+use crate::{CellId, Environment, Sentinel};
 
 /// One part of a run split over several machines or processes (`wasmbench run --shard
 /// K/N`). A shard's own document lists itself; a merged document lists every shard it was
@@ -19,6 +19,11 @@ pub struct Shard {
     pub plan_cells: usize,
     /// Cells of this shard's part of the plan.
     pub cells: usize,
+    /// A shard's own document: every cell of the whole plan, in plan order — what `merge`
+    /// checks the shards against and orders the merged cells by (empty in a merged
+    /// document, whose cells are the plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plan: Vec<CellId>,
     /// In a merged document: the file the shard was read from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -40,9 +45,10 @@ impl Shard {
     /// What makes the wall-clock figures of a merged document's shards incomparable, one
     /// sentence each, naming the shards' files: machines that differ from the first
     /// shard's (fingerprints, or CPU models where one has no fingerprint), and drift
-    /// sentinels apart from the first shard's by more than their threshold.
-    pub fn mixed(shards: &[Shard]) -> Vec<String> {
-        let Some((first, others)) = shards.split_first() else { return Vec::new() };
+    /// sentinels apart from the first shard's by more than their threshold. Nothing when
+    /// the shards hold no wall-clock figures (`timed` false: instruction counts only).
+    pub fn mixed(shards: &[Shard], timed: bool) -> Vec<String> {
+        let Some((first, others)) = shards.split_first().filter(|_| timed) else { return Vec::new() };
         let name = |s: &Shard| s.source.clone().unwrap_or_else(|| format!("shard {}", s.label()));
         let mut out = Vec::new();
         for other in others {

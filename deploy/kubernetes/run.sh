@@ -5,18 +5,30 @@
 #   WASMBENCH_IMAGE=registry.example/wasmbench:TAG deploy/kubernetes/run.sh
 #
 # Settings (environment): WASMBENCH_IMAGE, the image built from deploy/kubernetes/Containerfile
-# (default wasmbench:latest, the manifests' placeholder); NAMESPACE (default: the current
-# context's); SHARDS_TIMEOUT and MERGE_TIMEOUT, how long to wait (kubectl durations,
-# default 2h and 15m). Needs kubectl and a cluster with an RWX storage class (pvc.yaml).
+# (default wasmbench:latest, the manifests' placeholder); WASMBENCH_MERGE_ARGS, extra options
+# of `wasmbench merge` (e.g. --allow-mixed, to merge shards measured on different machines;
+# letters, digits, spaces and -_.=/ only); NAMESPACE (default: the current context's);
+# SHARDS_TIMEOUT and MERGE_TIMEOUT, how long to wait (kubectl durations, default 2h and
+# 15m). Needs kubectl and a cluster with an RWX storage class (pvc.yaml).
 # Earlier runs' Jobs are deleted first; the results on the volume are overwritten shard by
-# shard. Exit 0 when the merge completed, 1 when a Job failed or timed out.
+# shard.
 #
-# Not run here (no cluster on the development machine): checked with bash -n, and the
-# manifests with scripts/validate-deploy.sh.
+# A shard whose cells failed (wasmbench run exit 1) still completes: its results.json is
+# written, and the merge names the failed cells. The merge Job completes when the merged
+# results are written, failed cells or not (its exit 1 is mapped to 0, after a line
+# `merge: exit 1: ...` in its log).
+# Exit 0 when the merge completed without failed cells; 1 when the merged results were
+# written but cells failed (or a shard is incomplete), or when a Job failed or timed out
+# (the messages say which; no merged results then); 2 on a bad WASMBENCH_MERGE_ARGS.
+#
+# Not run here (no cluster on the development machine): its control flow is checked with
+# a stand-in kubectl by harness/tests/deploy.rs, the script itself with bash -n and
+# ShellCheck, the manifests with scripts/validate-deploy.sh.
 set -euo pipefail
 
 HERE="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 IMAGE="${WASMBENCH_IMAGE:-wasmbench:latest}"
+MERGE_ARGS="${WASMBENCH_MERGE_ARGS:-}"
 SHARDS_TIMEOUT="${SHARDS_TIMEOUT:-2h}"
 MERGE_TIMEOUT="${MERGE_TIMEOUT:-15m}"
 SHARDS_JOB=wasmbench-shards
@@ -29,9 +41,18 @@ fi
 
 say() { echo "run.sh: $*" >&2; }
 
-# apply_with_image <manifest>: kubectl apply, with the placeholder image replaced.
-apply_with_image() {
-    sed "s|image: wasmbench:latest|image: $IMAGE|" "$1" | "${kubectl[@]}" apply -f -
+# The merge options go into merge-job.yaml as a YAML string: nothing that could end it.
+if [[ ! "$MERGE_ARGS" =~ ^[A-Za-z0-9\ =./_-]*$ ]]; then
+    say "WASMBENCH_MERGE_ARGS='$MERGE_ARGS': only letters, digits, spaces and -_.=/ are allowed"
+    exit 2
+fi
+
+# apply_manifest <manifest>: kubectl apply, with the placeholder image replaced and the
+# value of the env var WASMBENCH_MERGE_ARGS (merge-job.yaml) set.
+apply_manifest() {
+    sed -e "s|image: wasmbench:latest|image: $IMAGE|" \
+        -e "/- name: WASMBENCH_MERGE_ARGS\$/{n;s|value: \"\"|value: \"$MERGE_ARGS\"|;}" \
+        "$1" | "${kubectl[@]}" apply -f -
 }
 
 # wait_for_job <job> <timeout>: 0 when the Job is Complete; 1 when it Failed or the wait
@@ -70,12 +91,12 @@ report_failure() {
     "${kubectl[@]}" logs -l "batch.kubernetes.io/job-name=$job" --tail=20 --prefix >&2 || true
 }
 
-say "image $IMAGE"
+say "image $IMAGE${MERGE_ARGS:+, merge options: $MERGE_ARGS}"
 "${kubectl[@]}" apply -f "$HERE/pvc.yaml"
 # A Job's pod template cannot be changed, and a finished Job is not run again: start afresh.
 "${kubectl[@]}" delete job "$SHARDS_JOB" "$MERGE_JOB" --ignore-not-found --wait=true
 
-apply_with_image "$HERE/job.yaml"
+apply_manifest "$HERE/job.yaml"
 say "waiting for job/$SHARDS_JOB (timeout $SHARDS_TIMEOUT)"
 if ! wait_for_job "$SHARDS_JOB" "$SHARDS_TIMEOUT"; then
     report_failure "$SHARDS_JOB"
@@ -83,11 +104,19 @@ if ! wait_for_job "$SHARDS_JOB" "$SHARDS_TIMEOUT"; then
     exit 1
 fi
 
-apply_with_image "$HERE/merge-job.yaml"
+apply_manifest "$HERE/merge-job.yaml"
 say "waiting for job/$MERGE_JOB (timeout $MERGE_TIMEOUT)"
 if ! wait_for_job "$MERGE_JOB" "$MERGE_TIMEOUT"; then
     report_failure "$MERGE_JOB"
+    say "no merged results: the merge failed (see its log above; shards the merge refused as measured on different machines, or with disagreeing drift sentinels, merge with WASMBENCH_MERGE_ARGS=--allow-mixed)"
     exit 1
 fi
-"${kubectl[@]}" logs "job/$MERGE_JOB" >&2 || true
+log="$("${kubectl[@]}" logs "job/$MERGE_JOB" 2>&1)" || true
+printf '%s\n' "$log" >&2
+if grep -q '^merge: exit 1:' <<<"$log"; then
+    # wasmbench's own line: "wasmbench: merged N shards: M cells (F failed...) into ...".
+    summary="$(grep '^wasmbench: merged ' <<<"$log" | tail -n 1 || true)"
+    say "merged results written to /results/merged/ on the claim wasmbench-results, WITH FAILED CELLS${summary:+: ${summary#wasmbench: }}"
+    exit 1
+fi
 say "merged results: /results/merged/ on the claim wasmbench-results"

@@ -22,7 +22,8 @@ pub struct Run {
 
 /// The baseline made of earlier runs, and what was said about them.
 pub struct Baseline {
-    pub results: Results,
+    /// `None` when no run was left to pool.
+    pub results: Option<Results>,
     /// The runs pooled into it, oldest first.
     pub pooled: Vec<String>,
     /// One sentence per run left out (or, with `allow_mixed`, pooled anyway) and why.
@@ -32,6 +33,9 @@ pub struct Baseline {
 /// Why `run` does not compare with `newest`: a different machine, or a machine speed apart
 /// by more than the sentinel's threshold; `None` when it compares.
 pub fn incomparable(run: &Results, newest: &Results) -> Option<String> {
+    if !(run.timed() || newest.timed()) {
+        return None; // instruction counts do not depend on the machine's speed
+    }
     if let (Some(a), Some(b)) = (&run.environment.fingerprint, &newest.environment.fingerprint) {
         let differences = a.differences(b);
         if !differences.is_empty() {
@@ -45,9 +49,9 @@ pub fn incomparable(run: &Results, newest: &Results) -> Option<String> {
     })
 }
 
-/// The pooled baseline of `previous` (oldest first) for `newest`; `None` when no run is
-/// left to pool.
-pub fn baseline(previous: &[Run], newest: &Results, allow_mixed: bool) -> Option<Baseline> {
+/// The pooled baseline of `previous` (oldest first) for `newest`, with a note on every run
+/// left out or pooled although it does not compare.
+pub fn baseline(previous: &[Run], newest: &Results, allow_mixed: bool) -> Baseline {
     let mut notes = Vec::new();
     let mut chosen: Vec<&Run> = Vec::new();
     for run in previous {
@@ -61,12 +65,15 @@ pub fn baseline(previous: &[Run], newest: &Results, allow_mixed: bool) -> Option
         }
         chosen.push(run);
     }
-    let template = &chosen.last()?.results;
-    let mut results = Results::new(template.environment.clone(), template.config.clone());
-    results.sentinel = template.sentinel.clone();
-    results.complete = true;
-    results.cells = pooled_cells(&chosen);
-    Some(Baseline { results, pooled: chosen.iter().map(|r| r.id.clone()).collect(), notes })
+    let results = chosen.last().map(|newest_chosen| {
+        let template = &newest_chosen.results;
+        let mut results = Results::new(template.environment.clone(), template.config.clone());
+        results.sentinel = template.sentinel.clone();
+        results.complete = true;
+        results.cells = pooled_cells(&chosen);
+        results
+    });
+    Baseline { results, pooled: chosen.iter().map(|r| r.id.clone()).collect(), notes }
 }
 
 /// Every cell of the runs, its measurements' samples pooled over the runs in which it
@@ -131,16 +138,29 @@ mod tests {
     fn the_baseline_pools_the_samples_of_the_comparable_runs() {
         let newest = run("new", &[5.0], "1", 10.0).results;
         let previous = [run("a", &[1.0, 2.0], "1", 10.0), run("b", &[3.0], "49", 10.0), run("c", &[4.0], "1", 12.0), run("d", &[6.0], "1", 10.5)];
-        let base = baseline(&previous, &newest, false).expect("a baseline");
+        let base = baseline(&previous, &newest, false);
         assert_eq!(base.pooled, ["a", "d"]);
-        assert_eq!(base.results.cells[0].measurements[0].samples, [1.0, 2.0, 6.0]);
-        assert_eq!(base.results.cells[0].measurements[0].summary.median, 2.0);
+        let pooled = base.results.expect("a baseline");
+        assert_eq!(pooled.cells[0].measurements[0].samples, [1.0, 2.0, 6.0]);
+        assert_eq!(pooled.cells[0].measurements[0].summary.median, 2.0);
         assert!(base.notes[0].starts_with("run b left out: made on a different machine (CPU model: 49 ≠ 1)"), "{:?}", base.notes);
         assert!(base.notes[1].starts_with("run c left out: its drift sentinel is -16.7% off"), "{:?}", base.notes);
-        let mixed = baseline(&previous, &newest, true).expect("a baseline");
+        let mixed = baseline(&previous, &newest, true);
         assert_eq!(mixed.pooled.len(), 4);
         assert!(mixed.notes.iter().all(|n| n.contains("pooled although")));
-        assert!(baseline(&previous[1..2], &newest, false).is_none(), "nothing comparable");
+        let none = baseline(&previous[1..2], &newest, false);
+        assert!(none.results.is_none() && none.notes.len() == 1, "nothing comparable, and said why");
+    }
+
+    #[test]
+    fn instruction_counts_pool_across_machines() {
+        let mut newest = run("new", &[5.0], "1", 10.0).results;
+        let mut other = run("b", &[3.0], "49", 20.0);
+        for r in [&mut newest, &mut other.results] {
+            r.cells[0].measurements[0].unit = Unit::Instructions;
+        }
+        assert!(incomparable(&other.results, &newest).is_none());
+        assert_eq!(baseline(&[other], &newest, false).pooled, ["b"]);
     }
 
     #[test]
@@ -149,8 +169,8 @@ mod tests {
         let mut failed = run("b", &[9.0], "1", 10.0);
         failed.results.cells[0].measurements.clear();
         failed.results.cells[0].error = Some(CellError { kind: ErrorKind::Trap, message: "t".into() });
-        let base = baseline(&[run("a", &[1.0], "1", 10.0), failed], &newest, false).expect("a baseline");
-        let cell = &base.results.cells[0];
+        let base = baseline(&[run("a", &[1.0], "1", 10.0), failed], &newest, false).results.expect("a baseline");
+        let cell = &base.cells[0];
         assert!(cell.error.is_none() && cell.measurements[0].samples == [1.0], "{cell:?}");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use wasmbench_data::{Results, Sentinel, Unit};
+use wasmbench_data::{Results, Sentinel};
 
 /// What `compare` says about the two runs' machines.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -38,7 +38,7 @@ impl MachineComparison {
             shift_pct: baseline.sentinel.as_ref().zip(new.sentinel.as_ref()).and_then(|(a, b)| a.shift_pct(b)),
             threshold_pct,
             incomparable: baseline.sentinel.as_ref().zip(new.sentinel.as_ref()).is_some_and(|(a, b)| !a.comparable(b)),
-            timed: [baseline, new].iter().flat_map(|r| &r.cells).flat_map(|c| &c.measurements).any(|m| m.unit == Unit::Nanoseconds),
+            timed: baseline.timed() || new.timed(),
         }
     }
 
@@ -104,7 +104,7 @@ impl MachineComparison {
 
 #[cfg(test)]
 mod tests {
-    use wasmbench_data::{BackendKind, Cell, CellId, Environment, Fingerprint, Measurement, Mode, Phase, Probe, RunConfig};
+    use wasmbench_data::{BackendKind, Cell, CellId, Environment, Fingerprint, Measurement, Mode, Phase, Probe, RunConfig, Unit};
 
     use super::*;
 

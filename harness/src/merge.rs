@@ -12,8 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use wasmbench_data::{CellId, Results, Shard};
 
-use crate::process_backend::ProcessBackend;
-
 /// One shard's document and the file it was read from.
 pub struct Input {
     pub source: String,
@@ -37,8 +35,10 @@ pub enum MergeError {
     MissingShards { missing: String, count: u32 },
     #[error("{a} and {b} were made with different settings ({fields}): they are not parts of the same run")]
     Settings { a: String, b: String, fields: String },
-    #[error("{a} plans {a_cells} cells in all but {b} plans {b_cells}: the shards saw different plans (different manifests, or backends installed on one machine only)")]
-    Plan { a: String, a_cells: usize, b: String, b_cells: usize },
+    #[error("{a} and {b} split different plans ({a_cells} and {b_cells} cells{first_difference}): different selections or manifests, or backends installed on one machine only")]
+    Plan { a: String, a_cells: usize, b: String, b_cells: usize, first_difference: String },
+    #[error("{file} holds cell {cell}, which is not in the plan it records")]
+    NotPlanned { file: String, cell: CellId },
     #[error("cell {cell} is in both {a} and {b}")]
     DuplicateCell { cell: CellId, a: String, b: String },
     #[error("{0} (pass --allow-mixed to merge them anyway; the report then lists each shard's machine)")]
@@ -59,7 +59,7 @@ pub fn merge(mut inputs: Vec<Input>, allow_mixed: bool) -> Result<Results, Merge
     check_parts(&inputs)?;
     check_same_run(&inputs)?;
     let merged = combine(inputs)?;
-    let mixed = Shard::mixed(&merged.shards);
+    let mixed = Shard::mixed(&merged.shards, merged.timed());
     if !mixed.is_empty() && !allow_mixed {
         return Err(MergeError::Mixed(mixed.join("; ")));
     }
@@ -90,8 +90,20 @@ fn check_parts(inputs: &[Input]) -> Result<(), MergeError> {
     if !missing.is_empty() {
         return Err(MergeError::MissingShards { missing: missing.join(", "), count });
     }
-    if let Some(other) = inputs.iter().find(|i| shard(i).plan_cells != shard(first).plan_cells) {
-        return Err(MergeError::Plan { a: first.source.clone(), a_cells: shard(first).plan_cells, b: other.source.clone(), b_cells: shard(other).plan_cells });
+    let plan = &shard(first).plan;
+    if let Some(other) = inputs.iter().find(|i| shard(i).plan != *plan || shard(i).plan_cells != shard(first).plan_cells) {
+        let theirs = &shard(other).plan;
+        let first_difference = match plan.iter().zip(theirs).position(|(a, b)| a != b) {
+            Some(i) => format!("; cell {} is {} in one and {} in the other", i + 1, plan[i], theirs[i]),
+            None => String::new(),
+        };
+        return Err(MergeError::Plan { a: first.source.clone(), a_cells: plan.len(), b: other.source.clone(), b_cells: theirs.len(), first_difference });
+    }
+    for input in inputs {
+        let stray = input.results.cells.iter().map(|c| &c.id).chain(&input.results.missing).find(|id| !plan.contains(id));
+        if let Some(cell) = stray {
+            return Err(MergeError::NotPlanned { file: input.source.clone(), cell: cell.clone() });
+        }
     }
     Ok(())
 }
@@ -129,7 +141,7 @@ fn check_same_run(inputs: &[Input]) -> Result<(), MergeError> {
 }
 
 /// One document: the first shard's environment and settings, every cell (tagged with its
-/// shard) in the order the unsharded plan measures them, every shard with its machine.
+/// shard) in the order of the plan the shards record, every shard with its machine.
 fn combine(inputs: Vec<Input>) -> Result<Results, MergeError> {
     let mut seen: HashMap<CellId, String> = HashMap::new();
     for input in &inputs {
@@ -139,7 +151,7 @@ fn combine(inputs: Vec<Input>) -> Result<Results, MergeError> {
             }
         }
     }
-    let order = plan_order(&inputs);
+    let order: HashMap<CellId, usize> = shard(&inputs[0]).plan.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
     let mut merged = Results::new(inputs[0].results.environment.clone(), inputs[0].results.config.clone());
     merged.config.order_seed = None;
     merged.complete = inputs.iter().all(|i| i.results.complete);
@@ -147,6 +159,7 @@ fn combine(inputs: Vec<Input>) -> Result<Results, MergeError> {
     for input in inputs {
         let mut part = input.results;
         let mut record = part.shards.remove(0);
+        record.plan = Vec::new();
         for (theirs, ours) in [(&part.config.backends, &mut merged.config.backends), (&part.config.workloads, &mut merged.config.workloads)] {
             ours.extend(theirs.iter().filter(|name| !ours.contains(name)).cloned().collect::<Vec<_>>());
         }
@@ -158,58 +171,33 @@ fn combine(inputs: Vec<Input>) -> Result<Results, MergeError> {
         merged.shards.push(record);
     }
     merged.cells.sort_by_key(|c| order.get(&c.id).copied().unwrap_or(usize::MAX));
+    merged.missing.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
     Ok(merged)
-}
-
-/// The place of every cell in the unsharded plan: in-process cells before process-backend
-/// cells, modules in plan order (module `j` is the `j / N`-th module of shard `j mod N`),
-/// backends in the order their shard measured them.
-fn plan_order(inputs: &[Input]) -> HashMap<CellId, usize> {
-    let module = |id: &CellId| (id.workload.clone(), id.language.clone());
-    let modules: Vec<Vec<(String, String)>> = inputs
-        .iter()
-        .map(|i| {
-            let mut seen = Vec::new();
-            for id in i.results.cells.iter().map(|c| &c.id).chain(&i.results.missing) {
-                if !seen.contains(&module(id)) {
-                    seen.push(module(id));
-                }
-            }
-            seen
-        })
-        .collect();
-    let longest = modules.iter().map(Vec::len).max().unwrap_or(0);
-    let rank: HashMap<(String, String), usize> = (0..longest)
-        .flat_map(|j| modules.iter().filter_map(move |m| m.get(j).cloned()))
-        .enumerate()
-        .map(|(r, m)| (m, r))
-        .collect();
-    let mut cells: Vec<(bool, usize, usize, CellId)> = inputs
-        .iter()
-        .flat_map(|i| i.results.cells.iter().map(|c| &c.id).chain(&i.results.missing).enumerate())
-        .map(|(at, id)| (ProcessBackend::parse(&id.backend).is_some(), rank.get(&module(id)).copied().unwrap_or(usize::MAX), at, id.clone()))
-        .collect();
-    cells.sort();
-    cells.into_iter().enumerate().map(|(place, (.., id))| (id, place)).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use wasmbench_data::{BackendKind, Cell, Environment, Fingerprint, Probe, RunConfig, Sentinel};
+    use wasmbench_data::{BackendKind, Cell, Environment, Fingerprint, Measurement, Mode, Phase, Probe, RunConfig, Sentinel, Summary, Unit};
 
     use super::*;
 
-    /// Shard `index` of `count` of a plan of `plan` cells, holding cells `(backend, workload)`.
+    /// The plan of the tests, in plan order: modules a, b, c on backends x and y, then
+    /// the process backend's cells.
+    const PLAN: [(&str, &str); 7] = [("x", "a"), ("y", "a"), ("x", "b"), ("y", "b"), ("x", "c"), ("native", "a"), ("native", "b")];
+
+    fn id((backend, workload): (&str, &str)) -> CellId {
+        CellId { backend: backend.into(), workload: workload.into(), language: "c".into() }
+    }
+
+    /// Shard `index` of `count` of a plan of the first `plan` cells of [`PLAN`], holding `cells`.
     fn shard(index: u32, count: u32, plan: usize, cells: &[(&str, &str)]) -> Input {
         let environment = Environment { cpu_model: "cpu".into(), git_commit: Some("abc".into()), ..Environment::default() };
         let config = RunConfig { cold_samples: 3, order_seed: Some(u64::from(index)), ..RunConfig::default() };
         let mut results = Results::new(environment, config);
         results.complete = true;
-        for (backend, workload) in cells {
-            let id = CellId { backend: (*backend).into(), workload: (*workload).into(), language: "c".into() };
-            results.cells.push(Cell::new(id, BackendKind::Jit));
-        }
-        results.shards.push(Shard { index, count, plan_cells: plan, cells: cells.len(), ..Shard::default() });
+        results.cells = cells.iter().map(|c| Cell::new(id(*c), BackendKind::Jit)).collect();
+        let plan: Vec<CellId> = PLAN[..plan].iter().map(|c| id(*c)).collect();
+        results.shards.push(Shard { index, count, plan_cells: plan.len(), cells: cells.len(), plan, ..Shard::default() });
         Input { source: format!("s{index}.json"), results }
     }
 
@@ -219,24 +207,23 @@ mod tests {
 
     #[test]
     fn shards_merge_in_plan_order_each_cell_tagged_with_its_machine() {
-        // Plan order: modules a, b, c, d (a and c in shard 1); process cells (native) last.
-        let one = shard(1, 2, 7, &[("x", "a"), ("y", "a"), ("x", "c"), ("native", "a")]);
-        let two = shard(2, 2, 7, &[("x", "b"), ("y", "b"), ("native", "b")]);
+        let one = shard(1, 2, 7, &[("x", "a"), ("native", "a"), ("y", "a"), ("x", "c")]);
+        let two = shard(2, 2, 7, &[("native", "b"), ("x", "b"), ("y", "b")]);
         let merged = merge(vec![two, one], false).expect("merge");
         assert_eq!(ids(&merged), ["x/a@1", "y/a@1", "x/b@2", "y/b@2", "x/c@1", "native/a@1", "native/b@2"]);
         assert!(merged.complete && merged.config.order_seed.is_none());
-        let shards: Vec<(u32, Option<&str>)> = merged.shards.iter().map(|s| (s.index, s.source.as_deref())).collect();
-        assert_eq!(shards, [(1, Some("s1.json")), (2, Some("s2.json"))]);
+        let shards: Vec<(u32, Option<&str>, usize)> = merged.shards.iter().map(|s| (s.index, s.source.as_deref(), s.plan.len())).collect();
+        assert_eq!(shards, [(1, Some("s1.json"), 0), (2, Some("s2.json"), 0)], "the plan is the merged cells: not kept per shard");
         assert!(merged.shards.iter().all(|s| s.environment.as_ref().is_some_and(|e| e.cpu_model == "cpu")));
     }
 
     #[test]
     fn an_incomplete_shard_makes_an_incomplete_merge_with_its_missing_cells() {
-        let mut two = shard(2, 2, 3, &[("x", "b")]);
+        let mut two = shard(2, 2, 4, &[("x", "b")]);
         two.results.complete = false;
-        two.results.missing.push(CellId { backend: "y".into(), workload: "b".into(), language: "c".into() });
-        let merged = merge(vec![shard(1, 2, 3, &[("x", "a")]), two], false).expect("merge");
-        assert!(!merged.complete && merged.missing.len() == 1);
+        two.results.missing.push(id(("y", "b")));
+        let merged = merge(vec![shard(1, 2, 4, &[("x", "a"), ("y", "a")]), two], false).expect("merge");
+        assert!(!merged.complete && merged.missing == [id(("y", "b"))]);
     }
 
     #[test]
@@ -247,9 +234,16 @@ mod tests {
         plain.results.shards.clear();
         assert!(err(vec![plain]).contains("s1.json is not the result of a sharded run"));
         assert!(err(vec![shard(1, 2, 2, &[]), shard(2, 3, 2, &[])]).contains("s1.json is shard 1/2 but s2.json is shard 2/3"));
-        assert!(err(vec![shard(1, 2, 2, &[]), shard(1, 2, 2, &[])]).contains("are both shard 1/2"));
+        assert!(err(vec![shard(1, 2, 2, &[]), shard(2, 2, 2, &[]), shard(1, 2, 2, &[])]).contains("are both shard 1/2"));
         assert!(err(vec![shard(1, 3, 2, &[]), shard(3, 3, 2, &[])]).contains("shards 2 of 3 are missing"));
-        assert!(err(vec![shard(1, 2, 2, &[]), shard(2, 2, 5, &[])]).contains("plans 2 cells in all but s2.json plans 5"));
+        let plans = err(vec![shard(1, 2, 2, &[]), shard(2, 2, 5, &[])]);
+        assert!(plans.contains("s1.json and s2.json split different plans (2 and 5 cells)"), "{plans}");
+        let mut other = shard(2, 2, 2, &[]);
+        other.results.shards[0].plan[1] = id(("z", "a"));
+        let plans = err(vec![shard(1, 2, 2, &[]), other]);
+        assert!(plans.contains("cell 2 is y × a (c) in one and z × a (c) in the other"), "{plans}");
+        let stray = err(vec![shard(1, 2, 2, &[("x", "q")]), shard(2, 2, 2, &[])]);
+        assert!(stray.contains("s1.json holds cell x × q (c), which is not in the plan"), "{stray}");
         let dup = err(vec![shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("x", "a")])]);
         assert!(dup.contains("cell x × a (c) is in both s1.json and s2.json"), "{dup}");
         let mut other = shard(2, 2, 2, &[]);
@@ -257,39 +251,36 @@ mod tests {
         other.results.environment.git_commit = Some("def".into());
         let settings = err(vec![shard(1, 2, 2, &[]), other]);
         assert!(settings.contains("different settings") && settings.contains("cold_samples: 3 ≠ 9") && settings.contains("git commit"), "{settings}");
-        let merged = merge(vec![shard(1, 2, 2, &[])], false);
-        assert!(matches!(merged, Err(MergeError::MissingShards { .. })));
-        let mut twice = merge(vec![shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("x", "b")])], false).expect("merge");
-        twice.shards.truncate(2);
-        let again = Input { source: "m.json".into(), results: twice };
+        let merged = merge(vec![shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("y", "a")])], false).expect("merge");
+        let again = Input { source: "m.json".into(), results: merged };
         assert!(err(vec![again]).contains("m.json is already a merged document (2 shards)"));
+    }
+
+    /// Shards 1 and 2 of [`PLAN`]'s first two modules, on CPUs of models `a` and `b`
+    /// with sentinel medians `na` and `nb` ms; `timed`: with a wall-clock measurement.
+    fn machines(a: &str, na: f64, b: &str, nb: f64, timed: bool) -> Vec<Input> {
+        let (mut one, mut two) = (shard(1, 2, 4, &[("x", "a")]), shard(2, 2, 4, &[("x", "b")]));
+        for (input, model, native) in [(&mut one, a, na), (&mut two, b, nb)] {
+            input.results.environment.fingerprint = Some(Fingerprint { cpu_model_number: model.into(), ..Fingerprint::default() });
+            let probe = Probe { at_ms: 0, native_ns: native * 1e6, wasm_ns: native * 1e6 };
+            input.results.sentinel = Some(Sentinel { threshold_pct: 10.0, probes: vec![probe], ..Sentinel::default() });
+            let unit = if timed { Unit::Nanoseconds } else { Unit::Instructions };
+            let summary = Summary { n: 1, min: 1.0, median: 1.0, mean: 1.0, p90: 1.0, p99: 1.0, max: 1.0, stddev: 0.0, median_ci95: [1.0; 2], mean_ci95: [1.0; 2], mad: 0.0, cv: 0.0, outliers: 0, severe_outliers: 0 };
+            let m = Measurement { mode: Mode::Warm, phase: Phase::Execute, unit, summary, samples: vec![1.0], instances: None, concurrency: None };
+            input.results.cells[0].measurements.push(m);
+        }
+        vec![one, two]
     }
 
     #[test]
     fn different_machines_and_disagreeing_sentinels_need_allow_mixed() {
-        let machine = |model: &str, native: f64, input: &mut Input| {
-            input.results.environment.fingerprint = Some(Fingerprint { cpu_model_number: model.into(), ..Fingerprint::default() });
-            let probe = Probe { at_ms: 0, native_ns: native, wasm_ns: native };
-            input.results.sentinel = Some(Sentinel { threshold_pct: 10.0, probes: vec![probe], ..Sentinel::default() });
-        };
-        let (mut one, mut two) = (shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("x", "b")]));
-        machine("1", 10e6, &mut one);
-        machine("49", 10e6, &mut two);
-        let err = merge(vec![one, two], false).expect_err("mixed").to_string();
+        let err = merge(machines("1", 10.0, "49", 10.0, true), false).expect_err("mixed").to_string();
         assert!(err.contains("s1.json and s2.json ran on different machines (CPU model: 1 ≠ 49)") && err.contains("--allow-mixed"), "{err}");
-        let (mut one, mut two) = (shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("x", "b")]));
-        machine("1", 10e6, &mut one);
-        machine("1", 12e6, &mut two);
-        let err = merge(vec![one, two], false).expect_err("drift").to_string();
+        let err = merge(machines("1", 10.0, "1", 12.0, true), false).expect_err("drift").to_string();
         assert!(err.contains("drift sentinels of s1.json and s2.json disagree") && err.contains("+20.0% slower"), "{err}");
-        let (mut one, mut two) = (shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("x", "b")]));
-        machine("1", 10e6, &mut one);
-        machine("1", 10.5e6, &mut two);
-        assert!(merge(vec![one, two], false).is_ok(), "within the threshold: one machine");
-        let (mut one, mut two) = (shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("x", "b")]));
-        machine("1", 10e6, &mut one);
-        machine("49", 10e6, &mut two);
-        let merged = merge(vec![one, two], true).expect("allowed");
+        assert!(merge(machines("1", 10.0, "1", 10.5, true), false).is_ok(), "within the threshold: one machine");
+        assert!(merge(machines("1", 10.0, "49", 10.0, false), false).is_ok(), "instruction counts compare across machines");
+        let merged = merge(machines("1", 10.0, "49", 10.0, true), true).expect("allowed");
         let models: Vec<_> = merged.shards.iter().filter_map(|s| s.environment.as_ref()?.fingerprint.as_ref()).map(|f| f.cpu_model_number.clone()).collect();
         assert_eq!(models, ["1", "49"]);
     }

@@ -37,13 +37,14 @@ fn three_runs_make_a_trend_and_check_catches_the_slowdown_hook() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("history.sqlite");
     let o = history(&db, &["check"]);
-    assert_eq!(o.status.code(), Some(2), "an empty history has nothing to check");
-    assert!(text(&o.stderr).contains("holds no run"), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "no history, nothing to check");
+    assert!(text(&o.stderr).contains("does not exist") && !db.exists(), "{}", text(&o.stderr));
 
     let runs: Vec<PathBuf> = ["a", "b", "c"].iter().map(|n| count(&dir.path().join(n), None)).collect();
     let o = history(&db, &["add", &runs[0].display().to_string()]);
     assert!(o.status.success() && text(&o.stderr).contains("added run"), "{}", text(&o.stderr));
     assert_eq!(history(&db, &["check"]).status.code(), Some(0), "one run: nothing to check against yet");
+    assert_eq!(history(&db, &["check", "--strict"]).status.code(), Some(1), "… which --strict does not accept");
     let mut add = wasmbench();
     add.arg("history").arg("--db").arg(&db).arg("add").args(&runs);
     let o = add.output().expect("add runs");
@@ -83,7 +84,7 @@ fn a_file_that_is_not_a_history_is_refused_and_left_alone() {
         assert!(err.contains("notes.sqlite") && err.contains("not a wasmbench history database"), "{err}");
     }
     assert_eq!(std::fs::read_to_string(&db).expect("read"), "not a database\n");
-    let o = history(&dir.path().join("h.sqlite"), &["trend", "--metric", "warm"]);
+    let o = history(&db, &["trend", "--metric", "warm"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("not MODE/PHASE"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not a wasmbench history database"), "the file is looked at first: {}", text(&o.stderr));
 }

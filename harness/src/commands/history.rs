@@ -87,6 +87,9 @@ pub struct CheckArgs {
 }
 
 pub fn execute(args: HistoryArgs) -> Result<u8> {
+    if !matches!(args.action, Action::Add { .. }) && !args.db.exists() {
+        bail!("{} does not exist: add runs to it first with `wasmbench history add RESULTS.json`", args.db.display());
+    }
     let mut store = Store::open(&args.db)?;
     match args.action {
         Action::Add { results } => add(&mut store, &results),
@@ -187,30 +190,23 @@ fn check(store: &Store, args: &CheckArgs, db: &Path) -> Result<u8> {
         bail!("--last must be at least 1");
     }
     let options = Options { threshold: compare::parse_threshold(&args.threshold)?, alpha: args.alpha, metrics: args.metric.iter().map(|m| m.parse()).collect::<Result<_, _>>()? };
-    let mut runs: Vec<Run> = store.documents(Some(args.last + 1))?.into_iter().map(|(info, results)| Run { id: info.run_id, results }).collect();
+    let mut runs: Vec<Run> = store.documents(Some(args.last.saturating_add(1)))?.into_iter().map(|(info, results)| Run { id: info.run_id, results }).collect();
     let Some(newest) = runs.pop() else { bail!("{} holds no run: add some with `wasmbench history add`", db.display()) };
-    if runs.is_empty() {
-        eprintln!("wasmbench: {} holds one run ({}): nothing to check it against yet", db.display(), newest.id);
-        return Ok(SUCCESS);
+    let base = baseline(&runs, &newest.results, args.allow_mixed);
+    for note in &base.notes {
+        eprintln!("wasmbench: {note}");
     }
-    let Some(base) = baseline(&runs, &newest.results, args.allow_mixed) else {
-        for note in baseline_notes(&runs, &newest) {
-            eprintln!("wasmbench: {note}");
-        }
-        eprintln!(
-            "wasmbench: WARNING: no earlier run in {} compares with the newest ({}): nothing to check it against{}",
-            db.display(),
-            newest.id,
-            if args.strict { " (a failure with --strict)" } else { "; pass --allow-mixed to pool them anyway" }
-        );
+    let Some(pooled) = &base.results else {
+        let why = if runs.is_empty() { "it is the only run" } else { "no earlier run compares with it (pass --allow-mixed to pool them anyway)" };
+        let strict = if args.strict { " (a failure with --strict)" } else { "" };
+        eprintln!("wasmbench: WARNING: nothing in {} to check run {} against: {why}{strict}", db.display(), newest.id);
         return Ok(if args.strict { FAILURE } else { SUCCESS });
     };
-    let comparison = compare::compare(&base.results, &newest.results, &options)?;
+    let comparison = compare::compare(pooled, &newest.results, &options)?;
     let name = format!("the median of {} earlier runs ({})", base.pooled.len(), base.pooled.join(", "));
     let mut report = compare::markdown(&comparison, &name, &format!("run {}", newest.id));
     for note in &base.notes {
         report.push_str(&format!("\n- {note}"));
-        eprintln!("wasmbench: {note}");
     }
     let output = args.output.clone().unwrap_or_else(|| db.parent().unwrap_or(Path::new(".")).join("history-check.md"));
     wasmbench_report::write_atomically(&output, report.as_bytes()).with_context(|| format!("writing {}", output.display()))?;
@@ -222,11 +218,4 @@ fn check(store: &Store, args: &CheckArgs, db: &Path) -> Result<u8> {
     }
     eprintln!("wasmbench: run {} against {name}: no significant regression beyond {}", newest.id, args.threshold);
     Ok(SUCCESS)
-}
-
-/// Why no earlier run could be pooled.
-fn baseline_notes(runs: &[Run], newest: &Run) -> Vec<String> {
-    runs.iter()
-        .filter_map(|r| crate::compare_history::incomparable(&r.results, &newest.results).map(|why| format!("run {} left out: {why}", r.id)))
-        .collect()
 }

@@ -36,7 +36,7 @@ pub fn execute(args: MergeArgs) -> Result<u8> {
         parts.push(Input { source: path.display().to_string(), results: read_results(path)? });
     }
     let merged = merge(parts, args.allow_mixed)?;
-    let mixed = wasmbench_data::Shard::mixed(&merged.shards);
+    let mixed = wasmbench_data::Shard::mixed(&merged.shards, merged.timed());
     let exporters = wasmbench_report::default_exporters();
     wasmbench_report::write_all(&merged, &args.output, &exporters)
         .with_context(|| format!("writing the merged results to {}", args.output.display()))?;

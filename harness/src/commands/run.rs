@@ -207,8 +207,11 @@ pub fn execute(args: RunArgs) -> Result<u8> {
         bail!("no cell matches the chosen backends, workloads and languages");
     }
     if let Some(spec) = shard {
-        let http = args.scenario.is_some();
-        let record = shard_record(spec, &args.selection(), &manifest, &chosen, http)?;
+        let cells = match args.scenario.is_some() {
+            true => plan.iter().filter(|c| !c.backend.runs_javascript()).count(),
+            false => plan.len() + process.len(),
+        };
+        let record = shard_record(spec, cells, &args.selection(), &manifest, &chosen, args.scenario.is_some())?;
         if record.plan_cells == 0 {
             bail!("no cell matches the chosen backends, workloads and languages");
         }
@@ -281,18 +284,15 @@ fn settings(args: &RunArgs) -> Result<Settings> {
     })
 }
 
-/// What the results of shard `spec` record of it: its cells and those of the whole plan
-/// (the `http` scenario measures the WebAssembly cells only).
-fn shard_record(spec: ShardSpec, whole: &Selection, manifest: &Manifest, process: &[ProcessBackend], http: bool) -> Result<Shard> {
-    let count = |selection: &Selection| -> Result<usize> {
-        let cells = plan(selection, manifest)?;
-        Ok(match http {
-            true => cells.iter().filter(|c| !c.backend.runs_javascript()).count(),
-            false => cells.len() + process_plan(selection, manifest, process)?.len(),
-        })
-    };
-    let part = Selection { shard: Some(spec), ..whole.clone() };
-    Ok(Shard { index: spec.index, count: spec.count, plan_cells: count(whole)?, cells: count(&part)?, ..Shard::default() })
+/// What the results of shard `spec` (of `cells` cells) record of it: the whole plan's
+/// cells, in plan order (the `http` scenario measures the WebAssembly cells only).
+fn shard_record(spec: ShardSpec, cells: usize, whole: &Selection, manifest: &Manifest, process: &[ProcessBackend], http: bool) -> Result<Shard> {
+    let in_process = plan(whole, manifest)?.into_iter().filter(|c| !(http && c.backend.runs_javascript())).map(|c| c.id());
+    let mut ids: Vec<wasmbench_data::CellId> = in_process.collect();
+    if !http {
+        ids.extend(process_plan(whole, manifest, process)?.iter().map(crate::measure::process_cell_id));
+    }
+    Ok(Shard { index: spec.index, count: spec.count, plan_cells: ids.len(), cells, plan: ids, ..Shard::default() })
 }
 
 /// The drift sentinel's settings; none with --no-sentinel or when counting instructions

@@ -163,11 +163,7 @@ impl Driver<'_, '_> {
         };
         progress.inc(1);
         self.at[i] = Some(place);
-        let out = &self.results.cells[place];
-        match &out.error {
-            Some(err) if !progress.is_hidden() => say(progress, format!("✗ {}: {}: {}", cell.id(), err.kind, err.message)),
-            _ => super::progress::finished(progress, out, round + 1, self.schedule.fixed.max(round + 1)),
-        }
+        super::progress::finished(progress, &self.results.cells[place], round + 1, self.schedule.fixed.max(1));
         true
     }
 

@@ -1,6 +1,7 @@
 //! Progress for runs nobody watches: where stderr is not a terminal (CI logs, pods) there
 //! is no progress bar to draw, so every finished cell round prints one line instead —
-//! the cell, its status, its headline median, and the time spent and left.
+//! the cell, its status, its headline median, and the time spent and left. Under a bar,
+//! only a failed cell gets a line (above the bar).
 
 use std::time::Duration;
 
@@ -10,13 +11,19 @@ use wasmbench_data::{Cell, Measurement, Mode, Phase, Unit};
 use super::driver::say;
 
 /// Print the line of a cell round just measured, when there is no bar (stderr not a
-/// terminal); `round` counts from 1, of `rounds`.
+/// terminal); `round` counts from 1, of the run's `rounds` (a later one is an extra round:
+/// for precision, or measuring a disturbed round again).
 pub fn finished(progress: &ProgressBar, cell: &Cell, round: usize, rounds: usize) {
     if !progress.is_hidden() {
+        if let Some(err) = &cell.error {
+            say(progress, format!("✗ {}: {}: {}", cell.id, err.kind, err.message));
+        }
         return;
     }
     let (done, total) = (progress.position(), progress.length().unwrap_or(0).max(progress.position()));
-    let left = remaining(progress.elapsed(), done, total);
+    // Extra rounds (for precision, or measuring a disturbed round again) are added as they
+    // are decided: no estimate then.
+    let left = remaining(progress.elapsed(), done, total).filter(|_| round <= rounds);
     say(progress, line(cell, round, rounds, done, total, progress.elapsed(), left));
 }
 
@@ -29,7 +36,11 @@ pub fn line(cell: &Cell, round: usize, rounds: usize, done: u64, total: u64, ela
             None => "ok".to_string(),
         },
     };
-    let round = if rounds > 1 { format!(" round {round}/{rounds}") } else { String::new() };
+    let round = match (rounds > 1, round > rounds) {
+        (_, true) => format!(" round {round} (extra)"),
+        (true, false) => format!(" round {round}/{rounds}"),
+        (false, false) => String::new(),
+    };
     let left = left.map_or_else(String::new, |l| format!(", ~{} left", clock(l)));
     format!(
         "[{done}/{total}] {} {}/{}{round}: {status}; {} elapsed{left}",
@@ -105,6 +116,7 @@ mod tests {
         assert_eq!(l, "[10/40] wasmi fib/c round 2/3: ok, warm execute 1.23 ms; 1:15 elapsed, ~3:45 left");
         let cold = cell(vec![measurement(Mode::Cold, Phase::Total, 5e6)]);
         assert!(line(&cold, 1, 1, 1, 1, Duration::from_secs(3725), None).ends_with("cold total 5.00 ms; 1:02:05 elapsed"));
+        assert!(line(&cold, 5, 3, 9, 9, Duration::ZERO, None).contains("fib/c round 5 (extra): ok"));
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub(super) fn shards_section(results: &Results) -> Vec<Block> {
         results.shards.len(),
         first.plan_cells
     )));
-    let mixed = Shard::mixed(&results.shards);
+    let mixed = Shard::mixed(&results.shards, results.timed());
     if !mixed.is_empty() {
         let mut lines = vec!["**Mixed shards** — wall-clock figures from different shards do not compare:".to_string()];
         lines.extend(mixed);
@@ -58,8 +58,10 @@ mod tests {
 
     use super::*;
 
+    /// Two shards on CPUs of these models, with one wall-clock measurement.
     fn merged(models: [&str; 2]) -> Results {
         let mut r = Results::new(Environment::default(), RunConfig::default());
+        r.cells = crate::fixture::results().cells.into_iter().take(1).collect();
         for (i, model) in models.iter().enumerate() {
             let environment = Environment {
                 hostname: format!("node-{i}"),
@@ -68,7 +70,7 @@ mod tests {
                 ..Environment::default()
             };
             let index = i as u32 + 1;
-            r.shards.push(Shard { index, count: 2, plan_cells: 10, cells: 5, source: Some(format!("s{index}.json")), environment: Some(environment), sentinel: None });
+            r.shards.push(Shard { index, count: 2, plan_cells: 10, cells: 5, source: Some(format!("s{index}.json")), environment: Some(environment), ..Shard::default() });
         }
         r
     }
@@ -86,8 +88,11 @@ mod tests {
 
     #[test]
     fn different_cpu_models_are_said() {
-        let doc = text(&shards_section(&merged(["7", "49"])));
+        let mut r = merged(["7", "49"]);
+        let doc = text(&shards_section(&r));
         assert!(doc.contains("Mixed shards") && doc.contains("s1.json and s2.json ran on different machines (CPU model: 7 ≠ 49)"), "{doc}");
+        r.cells.clear();
+        assert!(!text(&shards_section(&r)).contains("Mixed shards"), "instruction counts (or nothing) compare across machines");
     }
 
     #[test]
