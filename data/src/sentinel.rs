@@ -96,6 +96,13 @@ impl Sentinel {
         let wasm = other.median_wasm_ns()? / self.median_wasm_ns()?;
         Some((native * wasm).sqrt() * 100.0 - 100.0)
     }
+
+    /// [`shift_pct`](Sentinel::shift_pct) when it is beyond `self`'s threshold either way:
+    /// the two runs were made at machine speeds too far apart to pool or merge their
+    /// wall-clock figures.
+    pub fn disagreement_pct(&self, other: &Sentinel) -> Option<f64> {
+        self.shift_pct(other).filter(|s| s.abs() > self.threshold_pct)
+    }
 }
 
 #[cfg(test)]

@@ -61,12 +61,13 @@ impl Shard {
             if !differences.is_empty() {
                 out.push(format!("{} and {} ran on different machines ({})", name(first), name(other), differences.join(", ")));
             }
-            let shift = first.sentinel.as_ref().zip(other.sentinel.as_ref()).and_then(|(x, y)| Some((x.shift_pct(y)?, x.threshold_pct)));
-            if let Some((shift, threshold)) = shift.filter(|(s, t)| s.abs() > *t) {
+            let sentinels = first.sentinel.as_ref().zip(other.sentinel.as_ref());
+            if let Some((x, shift)) = sentinels.and_then(|(x, y)| Some((x, x.disagreement_pct(y)?))) {
                 out.push(format!(
-                    "the drift sentinels of {} and {} disagree: the machine ran {shift:+.1}% slower in the second (threshold {threshold}%)",
+                    "the drift sentinels of {} and {} disagree: the machine ran {shift:+.1}% slower in the second (threshold {}%)",
                     name(first),
-                    name(other)
+                    name(other),
+                    x.threshold_pct
                 ));
             }
         }

@@ -43,10 +43,8 @@ pub fn incomparable(run: &Results, newest: &Results) -> Option<String> {
         }
     }
     let (a, b) = (run.sentinel.as_ref()?, newest.sentinel.as_ref()?);
-    let shift = a.shift_pct(b)?;
-    (shift.abs() > a.threshold_pct).then(|| {
-        format!("its drift sentinel is {shift:+.1}% off the newest run's (threshold {}%): the machine's speed differed", a.threshold_pct)
-    })
+    let shift = a.disagreement_pct(b)?;
+    Some(format!("its drift sentinel is {shift:+.1}% off the newest run's (threshold {}%): the machine's speed differed", a.threshold_pct))
 }
 
 /// The pooled baseline of `previous` (oldest first) for `newest`, with a note on every run

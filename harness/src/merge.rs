@@ -12,6 +12,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use wasmbench_data::{CellId, Results, Shard};
 
+/// A merged document, and what makes its shards' wall-clock figures incomparable (empty
+/// unless mixing was allowed; see [`Shard::mixed`]).
+#[derive(Debug)]
+pub struct Merged {
+    pub results: Results,
+    pub mixed: Vec<String>,
+}
+
 /// One shard's document and the file it was read from.
 pub struct Input {
     pub source: String,
@@ -47,7 +55,7 @@ pub enum MergeError {
 
 /// Merge the shards; with `allow_mixed`, shards from different machines or with
 /// disagreeing sentinels too. The merged document lists every shard, and each cell its.
-pub fn merge(mut inputs: Vec<Input>, allow_mixed: bool) -> Result<Results, MergeError> {
+pub fn merge(mut inputs: Vec<Input>, allow_mixed: bool) -> Result<Merged, MergeError> {
     for input in &inputs {
         match input.results.shards.len() {
             0 => return Err(MergeError::NotAShard(input.source.clone())),
@@ -63,7 +71,7 @@ pub fn merge(mut inputs: Vec<Input>, allow_mixed: bool) -> Result<Results, Merge
     if !mixed.is_empty() && !allow_mixed {
         return Err(MergeError::Mixed(mixed.join("; ")));
     }
-    Ok(merged)
+    Ok(Merged { results: merged, mixed })
 }
 
 fn shard(input: &Input) -> &Shard {
@@ -209,7 +217,7 @@ mod tests {
     fn shards_merge_in_plan_order_each_cell_tagged_with_its_machine() {
         let one = shard(1, 2, 7, &[("x", "a"), ("native", "a"), ("y", "a"), ("x", "c")]);
         let two = shard(2, 2, 7, &[("native", "b"), ("x", "b"), ("y", "b")]);
-        let merged = merge(vec![two, one], false).expect("merge");
+        let merged = merge(vec![two, one], false).expect("merge").results;
         assert_eq!(ids(&merged), ["x/a@1", "y/a@1", "x/b@2", "y/b@2", "x/c@1", "native/a@1", "native/b@2"]);
         assert!(merged.complete && merged.config.order_seed.is_none());
         let shards: Vec<(u32, Option<&str>, usize)> = merged.shards.iter().map(|s| (s.index, s.source.as_deref(), s.plan.len())).collect();
@@ -222,7 +230,7 @@ mod tests {
         let mut two = shard(2, 2, 4, &[("x", "b")]);
         two.results.complete = false;
         two.results.missing.push(id(("y", "b")));
-        let merged = merge(vec![shard(1, 2, 4, &[("x", "a"), ("y", "a")]), two], false).expect("merge");
+        let merged = merge(vec![shard(1, 2, 4, &[("x", "a"), ("y", "a")]), two], false).expect("merge").results;
         assert!(!merged.complete && merged.missing == [id(("y", "b"))]);
     }
 
@@ -251,7 +259,7 @@ mod tests {
         other.results.environment.git_commit = Some("def".into());
         let settings = err(vec![shard(1, 2, 2, &[]), other]);
         assert!(settings.contains("different settings") && settings.contains("cold_samples: 3 ≠ 9") && settings.contains("git commit"), "{settings}");
-        let merged = merge(vec![shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("y", "a")])], false).expect("merge");
+        let merged = merge(vec![shard(1, 2, 2, &[("x", "a")]), shard(2, 2, 2, &[("y", "a")])], false).expect("merge").results;
         let again = Input { source: "m.json".into(), results: merged };
         assert!(err(vec![again]).contains("m.json is already a merged document (2 shards)"));
     }
@@ -280,7 +288,7 @@ mod tests {
         assert!(err.contains("drift sentinels of s1.json and s2.json disagree") && err.contains("+20.0% slower"), "{err}");
         assert!(merge(machines("1", 10.0, "1", 10.5, true), false).is_ok(), "within the threshold: one machine");
         assert!(merge(machines("1", 10.0, "49", 10.0, false), false).is_ok(), "instruction counts compare across machines");
-        let merged = merge(machines("1", 10.0, "49", 10.0, true), true).expect("allowed");
+        let merged = merge(machines("1", 10.0, "49", 10.0, true), true).expect("allowed").results;
         let models: Vec<_> = merged.shards.iter().filter_map(|s| s.environment.as_ref()?.fingerprint.as_ref()).map(|f| f.cpu_model_number.clone()).collect();
         assert_eq!(models, ["1", "49"]);
     }

@@ -35,8 +35,7 @@ pub fn execute(args: MergeArgs) -> Result<u8> {
     for path in &args.shards {
         parts.push(Input { source: path.display().to_string(), results: read_results(path)? });
     }
-    let merged = merge(parts, args.allow_mixed)?;
-    let mixed = wasmbench_data::Shard::mixed(&merged.shards, merged.timed());
+    let crate::merge::Merged { results: merged, mixed } = merge(parts, args.allow_mixed)?;
     let exporters = wasmbench_report::default_exporters();
     wasmbench_report::write_all(&merged, &args.output, &exporters)
         .with_context(|| format!("writing the merged results to {}", args.output.display()))?;

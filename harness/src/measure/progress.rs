@@ -65,10 +65,7 @@ fn headline(cell: &Cell) -> Option<&Measurement> {
 fn value(m: &Measurement) -> String {
     let v = m.summary.median;
     match m.unit {
-        Unit::Nanoseconds if v >= 1e9 => format!("{:.2} s", v / 1e9),
-        Unit::Nanoseconds if v >= 1e6 => format!("{:.2} ms", v / 1e6),
-        Unit::Nanoseconds if v >= 1e3 => format!("{:.1} µs", v / 1e3),
-        Unit::Nanoseconds => format!("{v:.0} ns"),
+        Unit::Nanoseconds => wasmbench_report::table::format_ns(v),
         Unit::Bytes => format!("{:.1} MiB", v / f64::from(1u32 << 20)),
         Unit::Instructions => format!("{v:.0} instructions"),
         Unit::PerSecond => format!("{v:.0}/s"),
